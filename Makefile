@@ -1,0 +1,61 @@
+# The front door: `make run` serves the site, `make test` runs lint and the tests.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+MANAGE := $(BIN)/python manage.py
+# make run uses a key generated once under var/ unless DJANGO_SECRET_KEY is set.
+WITH_KEY = DJANGO_SECRET_KEY="$${DJANGO_SECRET_KEY:-$$(cat var/secret-key)}"
+# Production-like values for the deployment check (never used to serve anything).
+DEPLOY_ENV = DJANGO_DEBUG=false KOMMOGEN_HTTPS=true DJANGO_ALLOWED_HOSTS=www.kommogen.com \
+	DJANGO_SECRET_KEY=deploy-check-$$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')
+
+.PHONY: install run admin test pytest lint migrations-check deploy-check lock clean
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: requirements.lock
+	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --require-hashes --no-deps -r requirements.lock
+	touch $@
+
+var/secret-key:
+	mkdir -p var
+	umask 077 && $(PYTHON) -c 'import secrets; print(secrets.token_urlsafe(50))' > $@
+
+run: install var/secret-key
+	$(WITH_KEY) $(MANAGE) migrate --noinput
+	$(WITH_KEY) $(MANAGE) collectstatic --noinput --verbosity 0
+	$(WITH_KEY) $(MANAGE) load_content
+	@echo
+	@echo "The site is at http://127.0.0.1:8000/ (Ctrl-C stops it)."
+	@echo "Create the operator's admin account with 'make admin', then sign in at http://127.0.0.1:8000/admin/."
+	@echo
+	$(WITH_KEY) $(BIN)/gunicorn -c gunicorn.conf.py
+
+admin: install var/secret-key
+	$(WITH_KEY) $(MANAGE) migrate --noinput
+	$(WITH_KEY) $(MANAGE) createsuperuser
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+migrations-check: install
+	DJANGO_DEBUG=true $(MANAGE) makemigrations --check --dry-run
+
+deploy-check: install
+	$(DEPLOY_ENV) $(MANAGE) check --deploy --fail-level WARNING
+
+# Tests run in production mode (DEBUG off) with a throwaway key.
+test: lint migrations-check deploy-check pytest
+
+pytest: install
+	DJANGO_SECRET_KEY=tests-only-key-$$$$ $(BIN)/pytest $(PYTEST_ARGS)
+
+lock: install
+	$(BIN)/pip install --quiet pip-tools
+	$(BIN)/pip-compile --quiet --generate-hashes --allow-unsafe --extra dev --strip-extras \
+		--no-emit-index-url --no-emit-find-links -o requirements.lock pyproject.toml
+
+clean:
+	rm -rf $(VENV) var/static

@@ -1,0 +1,46 @@
+from django.urls import path, register_converter
+
+from . import views
+
+
+class DocumentSlugConverter:
+    regex = "agreement|privacy|consent"
+
+    def to_python(self, value):
+        return value
+
+    def to_url(self, value):
+        return value
+
+
+register_converter(DocumentSlugConverter, "document")
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("<document:document>/", views.CurrentVersionView.as_view(), name="document_current"),
+    path(
+        "<document:document>/versions/",
+        views.VersionHistoryView.as_view(),
+        name="document_history",
+    ),
+    path(
+        "<document:document>/v/<int:number>/",
+        views.VersionView.as_view(),
+        name="document_version",
+    ),
+    path(
+        "<document:document>/v/<int:number>/print/",
+        views.PrintVersionView.as_view(),
+        name="document_version_print",
+    ),
+    path(
+        "<document:document>/v/<int:number>.md",
+        views.raw_version,
+        name="document_version_raw",
+    ),
+    path(
+        "<document:document>/draft/<int:pk>/",
+        views.DraftPreviewView.as_view(),
+        name="document_draft",
+    ),
+]

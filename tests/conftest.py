@@ -1,0 +1,75 @@
+"""Small builders for tests: documents, drafts and published versions."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from agreements.models import Document, Version
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hasher(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def plain_static_storage(settings):
+    # The manifest storage needs collectstatic; tests render pages without it.
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+
+
+AGREEMENT_TEXT = """## 1. General Provisions
+
+1.1. This Agreement governs the relationship between the Operator and the User.
+
+1.2. Use of the Website constitutes **full and unconditional acceptance**.
+
+## 7. Personal Data
+
+7.2. The User consents to the processing of personal data.
+"""
+
+
+@pytest.fixture
+def make_document(db):
+    def make(slug=Document.AGREEMENT, title=None):
+        title = title or dict(Document.SLUGS)[slug]
+        return Document.objects.get_or_create(slug=slug, defaults={"title": title})[0]
+
+    return make
+
+
+@pytest.fixture
+def make_draft(make_document):
+    def make(source=AGREEMENT_TEXT, slug=Document.AGREEMENT, summary="Changes."):
+        document = make_document(slug)
+        return Version.objects.create(
+            document=document, title=document.title, source=source, summary=summary
+        )
+
+    return make
+
+
+@pytest.fixture
+def publish(make_draft):
+    """publish(source, effective_at=None) → a published version of the agreement."""
+
+    def make(source=AGREEMENT_TEXT, slug=Document.AGREEMENT, effective_at=None):
+        return make_draft(source, slug).publish(effective_at=effective_at)
+
+    return make
+
+
+def later(**delta):
+    return timezone.now() + timedelta(**delta)
+
+
+def pytest_configure(config):
+    from django.conf import settings
+
+    # whitenoise warns when STATIC_ROOT is missing; tests do not run collectstatic.
+    settings.STATIC_ROOT.mkdir(parents=True, exist_ok=True)

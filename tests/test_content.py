@@ -1,0 +1,75 @@
+"""The content loader and the agreement's text, converted faithfully from the source."""
+
+import html
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.core.management import CommandError, call_command
+
+from agreements.models import Version
+
+# A verbatim copy of the user's source text (shared/seeds/user-agreement-source.txt).
+SEED = Path(__file__).parent / "data" / "user-agreement-source.txt"
+AGREEMENT = settings.BASE_DIR / "content" / "user-agreement.md"
+
+
+def words(text):
+    return re.findall(r"\w+", text.casefold())
+
+
+def visible_text(fragment):
+    return html.unescape(re.sub(r"<[^>]+>", " ", fragment))
+
+
+@pytest.fixture
+def content_file(tmp_path):
+    path = tmp_path / "user-agreement.md"
+    shutil.copy(AGREEMENT, path)
+    return path
+
+
+def test_the_agreement_has_every_word_of_the_source_in_order(db):
+    call_command("load_content", str(AGREEMENT))
+    version = Version.objects.current()
+    shown = words(version.title) + words(visible_text(version.html))
+    assert shown == words(SEED.read_text(encoding="utf-8"))
+
+
+def test_the_agreement_has_an_anchor_for_every_clause(db):
+    call_command("load_content", str(AGREEMENT))
+    version = Version.objects.current()
+    clauses = re.findall(r"^(\d+\.\d+)\.", SEED.read_text(encoding="utf-8"), re.MULTILINE)
+    assert len(clauses) == 17
+    for clause in clauses:
+        assert f'id="clause-{clause.replace(".", "-")}"' in version.html
+    for section in range(1, 13):
+        assert f'id="section-{section}"' in version.html
+
+
+def test_loading_twice_publishes_once(content_file, db):
+    call_command("load_content", str(content_file))
+    call_command("load_content", str(content_file))
+    assert Version.objects.published().count() == 1
+    assert Version.objects.drafts().count() == 0
+
+
+def test_a_changed_file_becomes_the_next_version_and_leaves_the_first_untouched(content_file, db):
+    call_command("load_content", str(content_file))
+    first = Version.objects.get(number=1)
+    content_file.write_text(content_file.read_text() + "\n12.1. A new clause.\n")
+    call_command("load_content", str(content_file))
+    second = Version.objects.current()
+    assert second.number == 2 and "clause-12-1" in second.html
+    assert Version.objects.get(number=1).fingerprint == first.fingerprint
+    assert Version.objects.get(number=1).source == first.source
+
+
+def test_a_file_without_header_is_refused_with_a_clear_message(tmp_path, db):
+    path = Path(tmp_path / "broken.md")
+    path.write_text("## 1. No header\n")
+    with pytest.raises(CommandError, match="header"):
+        call_command("load_content", str(path))
+    assert not Version.objects.exists()

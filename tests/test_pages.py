@@ -1,0 +1,123 @@
+"""The public document pages, the raw download and their 404s, over HTTP."""
+
+import hashlib
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from agreements.models import Document
+from tests.conftest import AGREEMENT_TEXT, later
+
+SECOND_TEXT = AGREEMENT_TEXT + "\n## 9. Amendment\n\n9.2. Effective upon publication.\n"
+
+
+def test_the_agreement_page_shows_the_current_version(client, publish):
+    version = publish()
+    page = client.get("/agreement/")
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "<h1>User Agreement (public offer)</h1>" in text
+    assert version.fingerprint in text
+    assert 'id="clause-7-2"' in text and 'href="#section-7"' in text
+    assert "UTC" in text and "Asia/Ho Chi Minh" in text
+    for link in (
+        "/agreement/versions/",
+        "/agreement/v/1/",
+        "/agreement/v/1.md",
+        "/agreement/v/1/print/",
+    ):
+        assert f'href="{link}"' in text
+
+
+def test_the_agreement_page_reads_no_markdown_and_makes_two_queries(client, publish, monkeypatch):
+    publish()
+    monkeypatch.setattr("agreements.rendering.markdown.Markdown", None)
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get("/agreement/").status_code == 200
+    assert len(queries) <= 2
+
+
+def test_the_page_announces_a_scheduled_version(client, publish):
+    publish()
+    publish(SECOND_TEXT, effective_at=later(days=3))
+    text = client.get("/agreement/").content.decode()
+    assert "A new version (2) takes effect on" in text
+    assert 'href="/agreement/v/2/"' in text
+    scheduled = client.get("/agreement/v/2/").content.decode()
+    assert "This version is scheduled" in scheduled
+
+
+def test_an_old_version_says_it_is_not_current_and_links_to_the_current_one(client, publish):
+    publish()
+    publish(SECOND_TEXT)
+    text = client.get("/agreement/v/1/").content.decode()
+    assert "no longer in effect" in text
+    assert 'href="/agreement/">Read the current version (2)' in text
+    assert 'id="clause-7-2"' in text
+
+
+def test_the_history_lists_every_version_newest_first(client, publish):
+    publish()
+    publish(SECOND_TEXT)
+    text = client.get("/agreement/versions/").content.decode()
+    assert text.index('href="/agreement/v/2/"') < text.index('href="/agreement/v/1/"')
+    assert "Changes." in text
+
+
+def test_the_raw_download_hashes_to_the_fingerprint(client, publish):
+    version = publish(AGREEMENT_TEXT.replace("Operator", "Оператор «KommoGEN»"))
+    response = client.get("/agreement/v/1.md")
+    assert response["Content-Type"] == "text/markdown; charset=utf-8"
+    assert hashlib.sha256(response.content).hexdigest() == version.fingerprint
+    assert response.content.decode("utf-8") == version.source
+
+
+def test_the_print_view_has_the_text_without_navigation(client, publish):
+    version = publish()
+    text = client.get("/agreement/v/1/print/").content.decode()
+    assert version.fingerprint in text and 'id="clause-1-1"' in text
+    assert 'aria-label="Main"' not in text
+
+
+def test_a_document_without_a_published_version_is_a_helpful_404(client, db, make_draft):
+    make_draft(slug=Document.PRIVACY)
+    for url in ("/privacy/", "/privacy/versions/"):
+        response = client.get(url)
+        assert response.status_code == 404
+        assert "has not been published yet" in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    "url", ["/agreement/v/2/", "/agreement/v/2.md", "/agreement/v/0/", "/nowhere/", "/terms/"]
+)
+def test_unknown_versions_and_pages_are_404(client, publish, url):
+    publish()
+    response = client.get(url)
+    assert response.status_code == 404
+    assert "Page not found" in response.content.decode()
+
+
+def test_a_draft_has_no_public_number_page(client, publish, make_draft):
+    publish()
+    draft = make_draft(SECOND_TEXT)
+    assert client.get(f"/agreement/draft/{draft.pk}/").status_code == 302  # to the login
+    assert client.get("/agreement/v/2/").status_code == 404
+
+
+def test_staff_preview_a_draft_at_its_own_url(admin_client, make_draft):
+    draft = make_draft(SECOND_TEXT)
+    response = admin_client.get(f"/agreement/draft/{draft.pk}/")
+    assert response.status_code == 200
+    assert "draft preview" in response.content.decode()
+    assert 'id="clause-9-2"' in response.content.decode()
+    assert response["X-Robots-Tag"] == "noindex"
+
+
+def test_the_privacy_policy_has_the_same_pages_once_published(client, publish):
+    version = publish("## 1. Who we are\n\n1.1. KommoGEN.\n", slug=Document.PRIVACY)
+    assert client.get("/privacy/").status_code == 200
+    assert client.get("/privacy/versions/").status_code == 200
+    assert client.get("/privacy/v/1/").status_code == 200
+    raw = client.get("/privacy/v/1.md").content
+    assert hashlib.sha256(raw).hexdigest() == version.fingerprint
