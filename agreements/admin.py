@@ -3,11 +3,20 @@
 Published versions are shown read-only and can never be deleted.
 """
 
+from urllib.parse import urlencode
+
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
+from django.http import StreamingHttpResponse
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.html import format_html
 from markdownx.widgets import AdminMarkdownxWidget
 
-from .models import Document, Version
+from . import evidence, export
+from .models import AcceptanceEvent, Document, Submission, Version, Withdrawal
 
 
 @admin.register(Document)
@@ -70,3 +79,175 @@ class VersionAdmin(admin.ModelAdmin):
     @admin.display(description="Preview")
     def draft_preview(self, obj):
         return format_html('<a href="{}">Preview this draft as a page</a>', obj.get_absolute_url())
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Evidence is never added, changed or deleted through admin."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class EventInline(admin.TabularInline):
+    model = AcceptanceEvent
+    fields = ["position", "recorded_at", "kind", "purpose", "version", "statement", "hash"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    ordering = ["position"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class WithdrawnFilter(admin.SimpleListFilter):
+    title = "withdrawn"
+    parameter_name = "withdrawn"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "Yes"), ("no", "No")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.filter(withdrawals__isnull=False).distinct()
+        if self.value() == "no":
+            return queryset.filter(withdrawals__isnull=True)
+        return queryset
+
+
+@admin.register(Submission)
+class SubmissionAdmin(ReadOnlyAdmin):
+    list_display = [
+        "reference", "created_at", "name", "email", "service", "notifications_consent",
+        "notification_status", "erased_at",
+    ]  # fmt: skip
+    list_filter = [
+        ("created_at", admin.DateFieldListFilter), "service", "notifications_consent",
+        WithdrawnFilter, ("notification_sent_at", admin.EmptyFieldListFilter),
+    ]  # fmt: skip
+    search_fields = ["reference", "email", "name", "company"]
+    date_hierarchy = "created_at"
+    inlines = [EventInline]
+    actions = ["erase_personal_data"]
+    readonly_fields = ["evidence_sheet_link", "person_history_link"]
+
+    @admin.display(description="Notification")
+    def notification_status(self, obj):
+        if obj.notification_sent_at:
+            return "sent"
+        return "not sent" + (f": {obj.notification_error}" if obj.notification_error else "")
+
+    @admin.display(description="Evidence sheet")
+    def evidence_sheet_link(self, obj):
+        url = reverse("admin:agreements_submission_evidence", args=[obj.pk])
+        return format_html('<a href="{}">Printable evidence sheet</a>', url)
+
+    @admin.display(description="This person's history")
+    def person_history_link(self, obj):
+        if not obj.email:
+            return "—"
+        url = reverse("admin:agreements_submission_changelist") + "?" + urlencode({"q": obj.email})
+        return format_html('<a href="{}">All requests from {}</a>', url, obj.email)
+
+    def get_urls(self):
+        sheet = self.admin_site.admin_view(self.evidence_sheet)
+        return [
+            path("<int:pk>/evidence/", sheet, name="agreements_submission_evidence"),
+            *super().get_urls(),
+        ]
+
+    def evidence_sheet(self, request, pk):
+        submission = get_object_or_404(Submission, pk=pk)
+        if not self.has_view_permission(request, submission):
+            raise PermissionDenied
+        events = submission.events.select_related("version__document").order_by("position")
+        context = {
+            **self.admin_site.each_context(request),
+            "submission": submission,
+            "events": [(event, evidence.record(event)) for event in events],
+            "verification": evidence.verify_chain(),
+            "title": f"Evidence sheet {submission.reference}",
+        }
+        return TemplateResponse(request, "admin/agreements/evidence_sheet.html", context)
+
+    @admin.action(description="Erase the personal data of the selected requests")
+    def erase_personal_data(self, request, queryset):
+        if not request.user.has_perm("agreements.change_submission"):
+            raise PermissionDenied
+        context = evidence.Context("", f"admin:{request.user}"[:50], None, "", "", None, "")
+        erased = [s for s in queryset if evidence.erase_submission(s, context)]
+        self.message_user(request, f"Erased the personal data of {len(erased)} request(s).")
+
+
+@admin.register(AcceptanceEvent)
+class AcceptanceEventAdmin(ReadOnlyAdmin):
+    list_display = ["position", "recorded_at", "kind", "purpose", "version", "reference"]
+    list_filter = ["kind", "purpose", ("recorded_at", admin.DateFieldListFilter)]
+    search_fields = ["reference", "hash"]
+    date_hierarchy = "recorded_at"
+    actions = ["export_csv", "export_json"]
+
+    @admin.action(description="Export the selected events as CSV")
+    def export_csv(self, request, queryset):
+        return self._stream(queryset, export.csv_lines, "text/csv; charset=utf-8", "csv")
+
+    @admin.action(description="Export the selected events as JSON Lines")
+    def export_json(self, request, queryset):
+        return self._stream(queryset, export.json_lines, "application/x-ndjson", "jsonl")
+
+    def _stream(self, queryset, lines, content_type, extension):
+        events = lines(queryset.order_by("position"))
+        response = StreamingHttpResponse(events, content_type=content_type)
+        response["Content-Disposition"] = f'attachment; filename="evidence.{extension}"'
+        return response
+
+
+@admin.register(Withdrawal)
+class WithdrawalAdmin(admin.ModelAdmin):
+    list_display = [
+        "reference", "created_at", "scope", "email", "acknowledge_by", "acknowledged_at",
+        "complete_by", "completed_at", "deadline_status",
+    ]  # fmt: skip
+    list_filter = ["scope", ("completed_at", admin.EmptyFieldListFilter)]
+    search_fields = ["reference", "email", "submission_reference"]
+    readonly_fields = [
+        "reference", "created_at", "scope", "email", "submission_reference", "submissions",
+        "acknowledge_by", "complete_by", "complete_by_russia", "acknowledged_at", "completed_at",
+        "notification_sent_at", "notification_error",
+    ]  # fmt: skip
+    exclude = ["receipt_token", "salt", "client_ip", "user_agent"]
+    inlines = [EventInline]
+    actions = ["mark_acknowledged", "mark_completed"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="Deadlines")
+    def deadline_status(self, obj):
+        if obj.completed_at:
+            return "completed"
+        if obj.is_overdue():
+            return format_html('<strong class="overdue">OVERDUE</strong>')
+        return "running"
+
+    @admin.action(description="Mark as acknowledged (the person was told)")
+    def mark_acknowledged(self, request, queryset):
+        queryset.filter(acknowledged_at__isnull=True).update(acknowledged_at=timezone.now())
+
+    @admin.action(description="Mark as completed")
+    def mark_completed(self, request, queryset):
+        now = timezone.now()
+        queryset.filter(acknowledged_at__isnull=True).update(acknowledged_at=now)
+        queryset.filter(completed_at__isnull=True).update(completed_at=now)

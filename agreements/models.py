@@ -5,6 +5,7 @@ database triggers that refuse any change to it, whatever the path.
 """
 
 import hashlib
+import secrets
 from datetime import timedelta
 
 from django.core.exceptions import ValidationError
@@ -229,3 +230,209 @@ class Version(models.Model):
         return Version.objects.create(
             document=self.document, title=self.title, source=self.source, summary=""
         )
+
+
+SERVICES = [
+    ("implementation", "Kommo CRM implementation and configuration"),
+    ("audit", "CRM audit"),
+    ("support", "Technical support and system maintenance"),
+    ("licenses", "Sale and renewal of Kommo licences"),
+    ("development", "Widgets, modules, integrations and custom software"),
+    ("consulting", "Analytical and consulting services"),
+    ("other", "Something else"),
+]
+
+
+def new_reference():
+    # Short, readable, without look-alike characters: quoted on the phone or in an email.
+    alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+    return "KG-" + "".join(secrets.choice(alphabet) for _ in range(10))
+
+
+def new_receipt_token():
+    return secrets.token_urlsafe(32)
+
+
+def new_salt():
+    return secrets.token_hex(16)
+
+
+class Submission(models.Model):
+    """One contact-form request with what the visitor typed (erasable on request)."""
+
+    reference = models.CharField(max_length=16, unique=True, default=new_reference)
+    receipt_token = models.CharField(max_length=64, unique=True, default=new_receipt_token)
+    salt = models.CharField(
+        max_length=32,
+        default=new_salt,
+        help_text="Random salt of the personal-data digests in the evidence chain. Kept after "
+        "erasure, so that an email presented later can still be matched.",
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    name = models.CharField(max_length=100, blank=True)
+    email = models.EmailField(max_length=254, blank=True, db_index=True)
+    contact = models.CharField("phone or messenger", max_length=100, blank=True)
+    company = models.CharField(max_length=200, blank=True)
+    service = models.CharField(max_length=20, choices=SERVICES)
+    message = models.TextField(max_length=5000, blank=True)
+    client_ip = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=500, blank=True)
+    language = models.CharField(max_length=35, blank=True)
+    notifications_consent = models.BooleanField(default=False)
+    notification_sent_at = models.DateTimeField(null=True, blank=True)
+    notification_error = models.TextField(blank=True)
+    erased_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the personal data was erased on request."
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return self.reference
+
+    def get_absolute_url(self):
+        return reverse("receipt", kwargs={"token": self.receipt_token})
+
+
+class Withdrawal(models.Model):
+    """A visitor withdrew a consent; the operator must act within the statutory deadlines."""
+
+    PERSONAL_DATA = "personal_data"
+    NOTIFICATIONS = "notifications"
+    SCOPES = [
+        (PERSONAL_DATA, "Consent to the processing of personal data"),
+        (NOTIFICATIONS, "Consent to informational notifications only"),
+    ]
+
+    reference = models.CharField(max_length=16, unique=True, default=new_reference)
+    receipt_token = models.CharField(max_length=64, unique=True, default=new_receipt_token)
+    salt = models.CharField(max_length=32, default=new_salt)
+    created_at = models.DateTimeField(default=timezone.now)
+    email = models.EmailField(max_length=254, blank=True)
+    submission_reference = models.CharField(max_length=16, blank=True)
+    scope = models.CharField(max_length=20, choices=SCOPES)
+    submissions = models.ManyToManyField(Submission, blank=True, related_name="withdrawals")
+    client_ip = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=500, blank=True)
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    notification_sent_at = models.DateTimeField(null=True, blank=True)
+    notification_error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.reference} ({self.get_scope_display()})"
+
+    def get_absolute_url(self):
+        return reverse("withdrawal_receipt", kwargs={"token": self.receipt_token})
+
+    @property
+    def acknowledge_by(self):
+        """Vietnam (Decree 356/2025): acknowledge within 2 working days."""
+        return add_working_days(self.created_at, 2)
+
+    @property
+    def complete_by(self):
+        """Vietnam: complete within 15 days; Russia (152-FZ): within 30. The stricter wins."""
+        return self.created_at + timedelta(days=15)
+
+    @property
+    def complete_by_russia(self):
+        return self.created_at + timedelta(days=30)
+
+    def is_overdue(self, at=None):
+        at = at or timezone.now()
+        late_ack = self.acknowledged_at is None and at > self.acknowledge_by
+        return late_ack or (self.completed_at is None and at > self.complete_by)
+
+
+def add_working_days(moment, days):
+    while days:
+        moment += timedelta(days=1)
+        if moment.weekday() < 5:
+            days -= 1
+    return moment
+
+
+class AcceptanceEventQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise PermissionError("Acceptance events are append-only.")
+
+    update.queryset_only = True
+
+    def delete(self):
+        raise PermissionError("Acceptance events are append-only.")
+
+    delete.queryset_only = True
+
+
+class AcceptanceEvent(models.Model):
+    """One link of the evidence chain; see agreements/evidence.py for its hash."""
+
+    ACCEPTED = "accepted"
+    CONSENT_GIVEN = "consent_given"
+    CONSENT_REFUSED = "consent_refused"
+    WITHDRAWN = "withdrawn"
+    ERASED = "erased"
+    KINDS = [
+        (ACCEPTED, "accepted"),
+        (CONSENT_GIVEN, "consent given"),
+        (CONSENT_REFUSED, "consent refused"),
+        (WITHDRAWN, "consent withdrawn"),
+        (ERASED, "personal data erased"),
+    ]
+    PURPOSE_AGREEMENT = "agreement"
+    PURPOSE_PERSONAL_DATA = "personal_data"
+    PURPOSE_NOTIFICATIONS = "notifications"
+    PURPOSES = [
+        (PURPOSE_AGREEMENT, "User Agreement"),
+        (PURPOSE_PERSONAL_DATA, "processing of personal data"),
+        (PURPOSE_NOTIFICATIONS, "informational notifications"),
+    ]
+
+    position = models.PositiveBigIntegerField(unique=True, editable=False)
+    previous_hash = models.CharField(max_length=64, unique=True, editable=False)
+    hash = models.CharField(max_length=64, unique=True, editable=False)
+    recorded_at = models.DateTimeField(editable=False)
+    kind = models.CharField(max_length=20, choices=KINDS)
+    purpose = models.CharField(max_length=20, choices=PURPOSES)
+    version = models.ForeignKey(
+        Version, on_delete=models.PROTECT, null=True, blank=True, related_name="events"
+    )
+    fingerprint = models.CharField(max_length=64, blank=True)
+    statement = models.TextField(blank=True, help_text="The exact wording shown to the visitor.")
+    submit_label = models.CharField(max_length=200, blank=True)
+    form_rendered_at = models.DateTimeField(null=True, blank=True)
+    form_name = models.CharField(max_length=50, blank=True)
+    page = models.CharField(max_length=200, blank=True)
+    language = models.CharField(max_length=35, blank=True)
+    submission = models.ForeignKey(
+        Submission, on_delete=models.PROTECT, null=True, blank=True, related_name="events"
+    )
+    withdrawal = models.ForeignKey(
+        Withdrawal, on_delete=models.PROTECT, null=True, blank=True, related_name="events"
+    )
+    reference = models.CharField(max_length=16, help_text="The submission's or withdrawal's.")
+    subject_salt = models.CharField(max_length=32)
+    subject_digests = models.JSONField(
+        default=dict, help_text="Salted SHA-256 of each personal field, in place of the data."
+    )
+
+    objects = AcceptanceEventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["position"]
+
+    def __str__(self):
+        return f"#{self.position} {self.get_kind_display()} ({self.get_purpose_display()})"
+
+    def save(self, *args, **kwargs):
+        if self.pk:
+            raise PermissionError("Acceptance events are append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError("Acceptance events are append-only.")

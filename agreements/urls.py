@@ -17,6 +17,12 @@ register_converter(DocumentSlugConverter, "document")
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("contact/", views.contact, name="contact"),
+    path("receipt/<str:token>/", views.receipt, name="receipt"),
+    path("receipt/<str:token>.json", views.receipt_json, name="receipt_json"),
+    path("consent/withdraw/", views.withdraw, name="withdraw"),
+    path("consent/withdraw/<str:token>/", views.withdrawal_receipt, name="withdrawal_receipt"),
+    path("evidence/", views.evidence_page, name="evidence"),
     path("<document:document>/", views.CurrentVersionView.as_view(), name="document_current"),
     path(
         "<document:document>/versions/",

@@ -1,15 +1,30 @@
-"""Public pages of the documents: current text, history, permanent versions, raw Markdown.
-
-Views only read: every page shows HTML frozen at publication (or draft save).
+"""Public pages: the documents (current, history, versions, raw), the contact form,
+receipts, withdrawal and the evidence page. Documents show HTML frozen at publication.
 """
 
 from django.contrib.admin.views.decorators import staff_member_required
+from django.db import transaction
 from django.http import Http404, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.decorators import method_decorator
 from django.views import View
 
-from .models import Document, Version
+from . import evidence
+from .clients import client_ip, over_rate_limit, rate_limit_window
+from .forms import (
+    SUBMIT_LABEL,
+    WITHDRAW_LABEL,
+    ContactForm,
+    FormTokenError,
+    WithdrawalForm,
+    current_versions,
+    read_form_token,
+    sign_form_token,
+)
+from .models import AcceptanceEvent, Document, Submission, Version, Withdrawal
+from .notifications import notify_operator
+
+CONTACT_FIELDS = ("name", "email", "contact", "company", "service", "message")
 
 
 def home(request):
@@ -90,3 +105,145 @@ class DraftPreviewView(DocumentPageMixin, View):
         response = self.render_version(draft, self.versions().current(), is_draft=True)
         response["X-Robots-Tag"] = "noindex"
         return response
+
+
+def request_context(request, token, submit_label, form_name):
+    return evidence.Context(
+        page=token.page if token else request.path,
+        form_name=form_name,
+        form_rendered_at=token.rendered_at if token else None,
+        submit_label=submit_label,
+        language=request.headers.get("Accept-Language", "")[:35],
+        client_ip=client_ip(request),
+        user_agent=request.headers.get("User-Agent", "")[:500],
+    )
+
+
+def too_many_requests(request):
+    response = render(request, "429.html", status=429)
+    response["Retry-After"] = str(rate_limit_window())
+    return response
+
+
+def render_contact(request, form, versions, status=200, **extra):
+    context = {"form": form, "versions": versions, "submit_label": SUBMIT_LABEL} | extra
+    return render(request, "agreements/contact.html", context, status=status)
+
+
+def unticked(data):
+    data = data.copy()
+    for field in ("accept_agreement", "consent_personal_data", "consent_notifications"):
+        data.pop(field, None)
+    return data
+
+
+def contact(request):
+    versions = current_versions()
+    if versions is None:
+        return render(request, "agreements/contact_unavailable.html", status=503)
+    if request.method != "POST":
+        page = request.GET.get("from", request.path)
+        page = page if page.startswith("/") and not page.startswith("//") else request.path
+        initial = {"form_token": sign_form_token(versions, page)}
+        return render_contact(request, ContactForm(initial=initial, versions=versions), versions)
+    if over_rate_limit(request, "contact"):
+        return too_many_requests(request)
+    try:
+        token = read_form_token(request.POST.get("form_token"))
+    except FormTokenError as error:
+        if str(error) == "expired":
+            fresh = unticked(request.POST) | {"form_token": sign_form_token(versions, request.path)}
+            form = ContactForm(fresh, versions=versions)
+            return render_contact(request, form, versions, expired=True, status=400)
+        return render(request, "400.html", {"reason": "form_token"}, status=400)
+    if request.POST.get("website") or token.filled_too_fast():
+        return render(request, "400.html", {"reason": "automated"}, status=400)
+    if not token.matches(versions):
+        fresh = unticked(request.POST) | {"form_token": sign_form_token(versions, token.page)}
+        form = ContactForm(fresh, versions=versions)
+        changed = [
+            v
+            for slug, v in versions.items()
+            if token.versions.get(slug) != [v.number, v.fingerprint]
+        ]
+        return render_contact(request, form, versions, changed=changed, status=409)
+    form = ContactForm(request.POST, versions=versions)
+    if not form.is_valid():
+        return render_contact(request, form, versions, status=400)
+    fields = {
+        key: form.cleaned_data[key]
+        for key in ("name", "email", "contact", "company", "service", "message")
+    }
+    consents = {
+        AcceptanceEvent.PURPOSE_AGREEMENT: True,
+        AcceptanceEvent.PURPOSE_PERSONAL_DATA: True,
+        AcceptanceEvent.PURPOSE_NOTIFICATIONS: form.cleaned_data["consent_notifications"],
+    }
+    context = request_context(request, token, SUBMIT_LABEL, "contact")
+    submission = evidence.record_submission(fields, form.statements, consents, context)
+    transaction.on_commit(lambda: notify_operator(submission))
+    return redirect(submission)
+
+
+def receipt_events(owner):
+    events = owner.events.select_related("version__document").order_by("position")
+    return [(event, evidence.record(event)) for event in events]
+
+
+def receipt(request, token):
+    submission = get_object_or_404(Submission, receipt_token=token)
+    context = {"submission": submission, "events": receipt_events(submission)}
+    response = render(request, "agreements/receipt.html", context)
+    response["X-Robots-Tag"] = "noindex"
+    response["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+def receipt_json(request, token):
+    owner = Submission.objects.filter(receipt_token=token).first()
+    owner = owner or get_object_or_404(Withdrawal, receipt_token=token)
+    body = {
+        "reference": owner.reference,
+        "hash_algorithm": "sha256 over RFC 8785 canonical JSON of each record",
+        "events": [{"record": rec, "hash": event.hash} for event, rec in receipt_events(owner)],
+    }
+    response = HttpResponse(evidence.canonical(body), content_type="application/json")
+    response["Content-Disposition"] = f'inline; filename="{owner.reference}.json"'
+    response["X-Robots-Tag"] = "noindex"
+    return response
+
+
+def withdraw(request):
+    form = WithdrawalForm(request.POST or None)
+    if request.method == "POST":
+        if over_rate_limit(request, "withdraw"):
+            return too_many_requests(request)
+        if form.is_valid():
+            scope = form.cleaned_data["scope"]
+            statement = f"I withdraw my {dict(Withdrawal.SCOPES)[scope].lower()}."
+            context = request_context(request, None, WITHDRAW_LABEL, "withdraw")
+            withdrawal = evidence.record_withdrawal(
+                form.cleaned_data["email"],
+                form.cleaned_data["reference"],
+                scope,
+                statement,
+                context,
+            )
+            transaction.on_commit(lambda: notify_operator(withdrawal))
+            return redirect(withdrawal)
+    status = 400 if form.is_bound else 200
+    context = {"form": form, "submit_label": WITHDRAW_LABEL}
+    return render(request, "agreements/withdraw.html", context, status=status)
+
+
+def withdrawal_receipt(request, token):
+    withdrawal = get_object_or_404(Withdrawal, receipt_token=token)
+    context = {"withdrawal": withdrawal, "events": receipt_events(withdrawal)}
+    response = render(request, "agreements/withdrawal_receipt.html", context)
+    response["X-Robots-Tag"] = "noindex"
+    response["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+def evidence_page(request):
+    return render(request, "agreements/evidence.html")

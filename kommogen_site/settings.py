@@ -157,6 +157,40 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 
+# The rate limit's counters live in the database, so every gunicorn worker (and
+# every server sharing the database) sees the same counts.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "kommogen_cache",
+    }
+}
+# Contact and withdrawal submissions per client IP: "COUNT/SECONDS"; "0" turns it off.
+KOMMOGEN_RATE_LIMIT = os.environ.get("KOMMOGEN_RATE_LIMIT", "5/600")
+# How many reverse proxies in front of gunicorn append to X-Forwarded-For (0: none,
+# the client's address is REMOTE_ADDR and X-Forwarded-For is ignored).
+KOMMOGEN_TRUSTED_PROXIES = env_int("KOMMOGEN_TRUSTED_PROXIES", 0)
+# A form sent sooner than this after it was shown is taken for a bot.
+KOMMOGEN_MIN_FILL_SECONDS = env_int("KOMMOGEN_MIN_FILL_SECONDS", 3)
+# Larger request bodies are refused with 400 before any form is read.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 64 * 1024
+
+# Email: the console by default; SMTP when DJANGO_EMAIL_HOST is set.
+KOMMOGEN_OPERATOR_EMAIL = os.environ.get("KOMMOGEN_OPERATOR_EMAIL", "gen@kommogen.com")
+DEFAULT_FROM_EMAIL = os.environ.get("DJANGO_DEFAULT_FROM_EMAIL", "website@kommogen.com")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+EMAIL_HOST = os.environ.get("DJANGO_EMAIL_HOST", "")
+EMAIL_BACKEND = (
+    "django.core.mail.backends.smtp.EmailBackend"
+    if EMAIL_HOST
+    else "django.core.mail.backends.console.EmailBackend"
+)
+EMAIL_PORT = env_int("DJANGO_EMAIL_PORT", 587)
+EMAIL_HOST_USER = os.environ.get("DJANGO_EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("DJANGO_EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("DJANGO_EMAIL_USE_TLS", EMAIL_PORT == 587)
+EMAIL_TIMEOUT = env_int("DJANGO_EMAIL_TIMEOUT", 10)
+
 # django-markdownx: the editor's preview uses the public rendering and sanitising.
 MARKDOWNX_MARKDOWNIFY_FUNCTION = "agreements.rendering.render_preview"
 

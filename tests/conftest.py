@@ -73,3 +73,48 @@ def pytest_configure(config):
 
     # whitenoise warns when STATIC_ROOT is missing; tests do not run collectstatic.
     settings.STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+
+
+@pytest.fixture
+def documents(publish):
+    """The three published documents the contact form refers to."""
+    return {
+        Document.AGREEMENT: publish(AGREEMENT_TEXT),
+        Document.CONSENT: publish("## 1. Consent\n\n1.1. I consent.\n", slug=Document.CONSENT),
+        Document.PRIVACY: publish("## 1. Privacy\n\n1.1. We care.\n", slug=Document.PRIVACY),
+    }
+
+
+@pytest.fixture
+def no_fill_delay(settings):
+    settings.KOMMOGEN_MIN_FILL_SECONDS = 0
+
+
+def form_token(response):
+    import re
+
+    return re.search(r'name="form_token" value="([^"]+)"', response.content.decode()).group(1)
+
+
+VALID_REQUEST = {
+    "name": "Nguyễn Văn An",
+    "email": "an@example.com",
+    "contact": "@an_telegram",
+    "company": "ООО «Ромашка»",
+    "service": "audit",
+    "message": "Нужен аудит CRM. مرحبا 👋",
+    "accept_agreement": "on",
+    "consent_personal_data": "on",
+}
+
+
+@pytest.fixture
+def send_request(client, documents, no_fill_delay):
+    """send_request(**changes) → the response to a POST of the contact form."""
+
+    def send(**changes):
+        data = {**VALID_REQUEST, "form_token": form_token(client.get("/contact/")), **changes}
+        data = {key: value for key, value in data.items() if value is not None}
+        return client.post("/contact/", data)
+
+    return send

@@ -1,0 +1,44 @@
+"""Streaming export of acceptance events to CSV and JSON Lines, safe to open in a spreadsheet."""
+
+import csv
+import json
+
+from . import evidence
+
+COLUMNS = [
+    "position", "recorded_at", "kind", "purpose", "document", "version", "fingerprint",
+    "statement", "submit_label", "form", "page", "form_rendered_at", "language",
+    "reference", "subject_salt", "previous_hash", "hash",
+]  # fmt: skip
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(value):
+    """Prefix text a spreadsheet would run as a formula (CSV injection)."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
+class _Echo:
+    def write(self, value):
+        return value
+
+
+def rows(events):
+    for event in events.select_related("version__document").iterator(chunk_size=2000):
+        yield event, evidence.record(event)
+
+
+def csv_lines(events):
+    writer = csv.writer(_Echo())
+    yield writer.writerow(COLUMNS)
+    for event, record in rows(events):
+        record = record | {"hash": event.hash}
+        yield writer.writerow([spreadsheet_safe(record.get(c)) for c in COLUMNS])
+
+
+def json_lines(events):
+    """One JSON object per line: {"record": …, "hash": …}, as on receipts."""
+    for event, record in rows(events):
+        yield json.dumps({"record": record, "hash": event.hash}, ensure_ascii=False) + "\n"

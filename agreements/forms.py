@@ -1,0 +1,195 @@
+"""The contact and withdrawal forms, and the signed token naming the versions a form showed."""
+
+from dataclasses import dataclass
+
+from django import forms
+from django.conf import settings
+from django.core import signing
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.utils.html import format_html, format_html_join
+
+from .models import SERVICES, AcceptanceEvent, Document, Version, Withdrawal
+
+SUBMIT_LABEL = "Send request"
+WITHDRAW_LABEL = "Withdraw consent"
+TOKEN_SALT = "agreements.contact-form"
+TOKEN_MAX_AGE = 24 * 3600
+FORM_DOCUMENTS = (Document.AGREEMENT, Document.CONSENT, Document.PRIVACY)
+
+
+class FormTokenError(Exception):
+    """The hidden token is missing, forged, tampered with or too old."""
+
+
+def current_versions():
+    """The current version of each document the form refers to, in one query."""
+    versions = {}
+    in_effect = Version.objects.in_effect().filter(document__slug__in=FORM_DOCUMENTS)
+    for version in in_effect.select_related("document").order_by("document", "-number"):
+        versions.setdefault(version.document.slug, version)
+    return versions if len(versions) == len(FORM_DOCUMENTS) else None
+
+
+@dataclass(frozen=True)
+class Statement:
+    """A checkbox's wording: parts of text, some of them links to a version."""
+
+    purpose: str
+    parts: tuple
+    version: Version | None
+
+    @property
+    def text(self):
+        return "".join(text for text, _ in self.parts)
+
+    @property
+    def label_html(self):
+        return format_html_join(
+            "",
+            "{}",
+            (
+                (format_html('<a href="{}">{}</a>', url, text) if url else text,)
+                for text, url in self.parts
+            ),
+        )
+
+
+def statements(versions):
+    agreement, consent, privacy = (versions[slug] for slug in FORM_DOCUMENTS)
+    clause_72 = reverse("document_version", args=[Document.AGREEMENT, agreement.number])
+    return {
+        AcceptanceEvent.PURPOSE_AGREEMENT: Statement(
+            AcceptanceEvent.PURPOSE_AGREEMENT,
+            (
+                ("I accept the ", None),
+                (f"User Agreement (public offer), version {agreement.number}",
+                 agreement.get_absolute_url()),
+                (".", None),
+            ),
+            agreement,
+        ),
+        AcceptanceEvent.PURPOSE_PERSONAL_DATA: Statement(
+            AcceptanceEvent.PURPOSE_PERSONAL_DATA,
+            (
+                ("I give my ", None),
+                (f"consent to the processing of my personal data, version {consent.number}",
+                 consent.get_absolute_url()),
+                (", as described in the ", None),
+                (f"Privacy Policy, version {privacy.number}", privacy.get_absolute_url()),
+                (".", None),
+            ),
+            consent,
+        ),
+        AcceptanceEvent.PURPOSE_NOTIFICATIONS: Statement(
+            AcceptanceEvent.PURPOSE_NOTIFICATIONS,
+            (
+                ("Optional: I agree to receive informational notifications from KommoGEN (", None),
+                (f"clause 7.2 of the User Agreement, version {agreement.number}",
+                 clause_72 + "#clause-7-2"),
+                ("). I can withdraw this consent at any time.", None),
+            ),
+            agreement,
+        ),
+    }  # fmt: skip
+
+
+def sign_form_token(versions, page, rendered_at=None):
+    rendered_at = rendered_at or timezone.now()
+    payload = {
+        "versions": {slug: [v.number, v.fingerprint] for slug, v in versions.items()},
+        "rendered_at": rendered_at.isoformat(),
+        "page": page,
+    }
+    return signing.dumps(payload, salt=TOKEN_SALT, compress=True)
+
+
+@dataclass(frozen=True)
+class FormToken:
+    versions: dict
+    rendered_at: object
+    page: str
+
+    def matches(self, versions):
+        return self.versions == {s: [v.number, v.fingerprint] for s, v in versions.items()}
+
+    def filled_too_fast(self):
+        elapsed = (timezone.now() - self.rendered_at).total_seconds()
+        return elapsed < settings.KOMMOGEN_MIN_FILL_SECONDS
+
+
+def read_form_token(value):
+    try:
+        payload = signing.loads(value or "", salt=TOKEN_SALT, max_age=TOKEN_MAX_AGE)
+        rendered_at = parse_datetime(payload["rendered_at"])
+        if rendered_at is None or not isinstance(payload["versions"], dict):
+            raise ValueError
+        return FormToken(payload["versions"], rendered_at, str(payload["page"])[:200])
+    except signing.SignatureExpired:
+        raise FormTokenError("expired") from None
+    except (signing.BadSignature, KeyError, TypeError, ValueError):
+        raise FormTokenError("invalid") from None
+
+
+class ContactForm(forms.Form):
+    name = forms.CharField(max_length=100, label="Your name")
+    email = forms.EmailField(max_length=254, label="Email")
+    contact = forms.CharField(
+        max_length=100, required=False, label="Phone or messenger handle (optional)"
+    )
+    company = forms.CharField(max_length=200, required=False, label="Company (optional)")
+    service = forms.ChoiceField(
+        choices=[("", "Choose a service"), *SERVICES], label="What is your request about?"
+    )
+    message = forms.CharField(
+        max_length=5000, widget=forms.Textarea(attrs={"rows": 6}), label="Message"
+    )
+    accept_agreement = forms.BooleanField(
+        error_messages={"required": "Please accept the User Agreement to send a request."}
+    )
+    consent_personal_data = forms.BooleanField(
+        error_messages={
+            "required": "We need your consent to process your personal data to answer you."
+        }
+    )
+    consent_notifications = forms.BooleanField(required=False)
+    # A field people never see: bots fill it in.
+    website = forms.CharField(required=False, label="Leave this field empty")
+    form_token = forms.CharField(widget=forms.HiddenInput)
+
+    def __init__(self, *args, versions, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.statements = statements(versions)
+        for field, purpose in (
+            ("accept_agreement", AcceptanceEvent.PURPOSE_AGREEMENT),
+            ("consent_personal_data", AcceptanceEvent.PURPOSE_PERSONAL_DATA),
+            ("consent_notifications", AcceptanceEvent.PURPOSE_NOTIFICATIONS),
+        ):
+            self.fields[field].label = self.statements[purpose].label_html
+        for field in ("name", "email", "contact", "company", "message"):
+            self.fields[field].widget.attrs.setdefault(
+                "autocomplete", AUTOCOMPLETE.get(field, "on")
+            )
+
+
+AUTOCOMPLETE = {"name": "name", "email": "email", "contact": "tel", "company": "organization"}
+
+
+class WithdrawalForm(forms.Form):
+    email = forms.EmailField(max_length=254, required=False, label="The email you gave us")
+    reference = forms.CharField(
+        max_length=16, required=False, label="Or the reference of your request (KG-…)"
+    )
+    scope = forms.ChoiceField(
+        choices=Withdrawal.SCOPES, widget=forms.RadioSelect, label="Which consent to withdraw"
+    )
+
+    def clean_reference(self):
+        return self.cleaned_data["reference"].strip().upper()
+
+    def clean(self):
+        cleaned = super().clean()
+        if not cleaned.get("email") and not cleaned.get("reference"):
+            raise forms.ValidationError("Give the email you used, or your request's reference.")
+        return cleaned

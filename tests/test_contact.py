@@ -1,0 +1,234 @@
+"""The contact form: what a visitor sees, what is recorded, and every way it refuses input."""
+
+import hashlib
+import json
+
+import pytest
+from django.core import mail, signing
+from django.test import Client
+
+from agreements.models import AcceptanceEvent, Submission
+from tests.conftest import AGREEMENT_TEXT, VALID_REQUEST, form_token
+
+
+def nothing_recorded():
+    return not Submission.objects.exists() and not AcceptanceEvent.objects.exists()
+
+
+def test_the_form_names_and_links_each_version_and_nothing_is_ticked(client, documents):
+    page = client.get("/contact/").content.decode()
+    assert "User Agreement (public offer), version 1" in page
+    assert 'href="/agreement/v/1/"' in page and 'href="/consent/v/1/"' in page
+    assert 'href="/privacy/v/1/"' in page and 'href="/agreement/v/1/#clause-7-2"' in page
+    assert "checked" not in page
+
+
+def test_a_request_records_one_submission_and_an_event_per_document_and_consent(send_request):
+    response = send_request()
+    submission = Submission.objects.get()
+    assert response.status_code == 302 and response["Location"] == submission.get_absolute_url()
+    events = list(submission.events.order_by("position"))
+    assert [(e.kind, e.purpose) for e in events] == [
+        ("accepted", "agreement"),
+        ("consent_given", "personal_data"),
+        ("consent_refused", "notifications"),
+    ]
+    assert events[0].statement == "I accept the User Agreement (public offer), version 1."
+    assert events[0].fingerprint == events[0].version.fingerprint
+    assert all(e.submit_label == "Send request" and e.page == "/contact/" for e in events)
+    assert submission.name == VALID_REQUEST["name"] and submission.company == "ООО «Ромашка»"
+    assert submission.client_ip == "127.0.0.1"
+    assert "an@example.com" not in json.dumps([e.subject_digests for e in events])
+
+
+def test_the_receipt_shows_versions_and_hashes_but_no_personal_data(client, send_request):
+    receipt = client.get(send_request()["Location"])
+    text = receipt.content.decode()
+    submission = Submission.objects.get()
+    assert submission.reference in text
+    for event in submission.events.all():
+        assert event.hash in text and event.fingerprint in text
+    for private in ("an@example.com", "Nguyễn", "аудит", "@an_telegram"):
+        assert private not in text
+    assert receipt["X-Robots-Tag"] == "noindex"
+
+
+def test_the_receipt_json_hashes_recompute_with_the_published_recipe(client, send_request):
+    send_request()
+    submission = Submission.objects.get()
+    body = json.loads(client.get(f"/receipt/{submission.receipt_token}.json").content)
+    assert len(body["events"]) == 3
+    for event in body["events"]:
+        c = json.dumps(event["record"], sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        assert hashlib.sha256(c.encode()).hexdigest() == event["hash"]
+    salt = body["events"][0]["record"]["subject_salt"]
+    digest = hashlib.sha256(f"{salt}:an@example.com".encode()).hexdigest()
+    assert body["events"][0]["record"]["subject_digests"]["email"] == digest
+
+
+def test_an_unknown_receipt_is_404(client, db):
+    assert client.get("/receipt/not-a-token/").status_code == 404
+
+
+def test_the_optional_notifications_consent_is_recorded_when_ticked(send_request):
+    send_request(consent_notifications="on")
+    event = AcceptanceEvent.objects.get(purpose="notifications")
+    assert event.kind == "consent_given"
+    assert Submission.objects.get().notifications_consent
+
+
+def test_unticked_required_consents_show_errors_at_the_top_and_record_nothing(send_request):
+    response = send_request(accept_agreement=None, consent_personal_data=None)
+    text = response.content.decode()
+    assert response.status_code == 400
+    assert 'class="error-summary"' in text
+    assert 'href="#id_accept_agreement"' in text and "Please accept the User Agreement" in text
+    assert nothing_recorded()
+
+
+def test_a_new_version_published_meanwhile_records_nothing_and_asks_again(
+    client, documents, no_fill_delay, publish
+):
+    token = form_token(client.get("/contact/"))
+    publish(AGREEMENT_TEXT + "\n9.1. Changed.\n")
+    response = client.post("/contact/", {**VALID_REQUEST, "form_token": token})
+    text = response.content.decode()
+    assert response.status_code == 409
+    assert "we published a new version" in text and "version 2" in text
+    assert 'href="/agreement/versions/"' in text
+    assert "checked" not in text and "Nguyễn Văn An" in text
+    assert nothing_recorded()
+    retry = client.post("/contact/", {**VALID_REQUEST, "form_token": form_token(response)})
+    assert retry.status_code == 302
+    assert AcceptanceEvent.objects.get(purpose="agreement").version.number == 2
+
+
+@pytest.mark.parametrize(
+    "token",
+    ["", "garbage", signing.dumps({"versions": {}, "rendered_at": "x", "page": "/"}, salt="other")],
+)
+def test_a_forged_or_missing_version_token_is_refused(client, documents, no_fill_delay, token):
+    response = client.post("/contact/", {**VALID_REQUEST, "form_token": token})
+    assert response.status_code == 400
+    assert "damaged or changed" in response.content.decode()
+    assert nothing_recorded()
+
+
+def test_a_token_naming_other_versions_is_refused(client, documents, no_fill_delay):
+    token = form_token(client.get("/contact/"))
+    value, signature = token.rsplit(":", 1)
+    tampered = value[:-1] + ("A" if value[-1] != "A" else "B") + ":" + signature
+    response = client.post("/contact/", {**VALID_REQUEST, "form_token": tampered})
+    assert response.status_code == 400
+    assert nothing_recorded()
+
+
+def test_the_honeypot_stops_bots_and_stores_nothing(send_request):
+    response = send_request(website="http://spam.example")
+    assert response.status_code == 400 and "looks automated" in response.content.decode()
+    assert nothing_recorded()
+
+
+def test_a_form_sent_too_fast_is_refused(client, documents, settings):
+    settings.KOMMOGEN_MIN_FILL_SECONDS = 60
+    response = client.post(
+        "/contact/", {**VALID_REQUEST, "form_token": form_token(client.get("/contact/"))}
+    )
+    assert response.status_code == 400
+    assert nothing_recorded()
+
+
+@pytest.mark.parametrize(
+    "changes, message",
+    [
+        ({"email": "not-an-email"}, "valid email"),
+        ({"name": "x" * 101}, "at most 100 characters"),
+        ({"message": "x" * 5001}, "at most 5000 characters"),
+        ({"service": "hacking"}, "Select a valid choice"),
+        ({"name": ""}, "This field is required"),
+    ],
+)
+def test_bad_fields_get_a_clear_message_and_record_nothing(send_request, changes, message):
+    response = send_request(**changes)
+    assert response.status_code == 400
+    assert message in response.content.decode()
+    assert nothing_recorded()
+
+
+def test_a_missing_csrf_token_gets_a_friendly_403(documents):
+    client = Client(enforce_csrf_checks=True)
+    response = client.post("/contact/", VALID_REQUEST)
+    assert response.status_code == 403
+    assert "security token" in response.content.decode()
+    assert nothing_recorded()
+
+
+def test_an_over_large_body_is_a_400(client, documents):
+    response = client.post("/contact/", {**VALID_REQUEST, "message": "x" * 70_000})
+    assert response.status_code == 400
+    assert nothing_recorded()
+
+
+def test_invalid_utf8_is_not_a_500(client, documents, no_fill_delay):
+    token = form_token(client.get("/contact/"))
+    body = b"name=%FF%FE&email=a%40example.com&service=audit&message=%C3%28&form_token=" + (
+        token.encode()
+    )
+    response = client.post("/contact/", body, content_type="application/x-www-form-urlencoded")
+    assert response.status_code in (302, 400)
+
+
+def test_the_rate_limit_answers_429_after_several_requests(send_request, settings):
+    settings.KOMMOGEN_RATE_LIMIT = "2/600"
+    assert send_request().status_code == 302
+    assert send_request().status_code == 302
+    response = send_request()
+    assert response.status_code == 429 and response["Retry-After"] == "600"
+    assert "Too many requests" in response.content.decode()
+    assert Submission.objects.count() == 2
+
+
+def test_the_operator_is_emailed_after_the_request_is_committed(
+    send_request, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        send_request(name="<b>Mallory</b>")
+    assert len(mail.outbox) == 1
+    submission = Submission.objects.get()
+    assert submission.reference in mail.outbox[0].subject
+    assert "&lt;b&gt;Mallory&lt;/b&gt;" in mail.outbox[0].body
+    assert submission.notification_sent_at is not None
+
+
+def test_a_failing_mail_server_loses_nothing_and_the_command_retries(
+    send_request, django_capture_on_commit_callbacks, settings
+):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", 9, 2
+    with django_capture_on_commit_callbacks(execute=True):
+        response = send_request()
+    assert response.status_code == 302
+    submission = Submission.objects.get()
+    assert submission.notification_sent_at is None and submission.notification_error
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    from django.core.management import call_command
+
+    call_command("retry_notifications")
+    submission.refresh_from_db()
+    assert submission.notification_sent_at is not None and len(mail.outbox) == 1
+
+
+def test_a_failure_while_appending_evidence_leaves_no_submission(send_request, monkeypatch):
+    def fail(events):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr("agreements.evidence.append", fail)
+    with pytest.raises(RuntimeError):
+        send_request()
+    assert nothing_recorded()
+
+
+def test_the_form_is_unavailable_until_the_documents_are_published(client, db):
+    response = client.get("/contact/")
+    assert response.status_code == 503
+    assert "gen@kommogen.com" in response.content.decode()
