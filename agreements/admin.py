@@ -239,7 +239,7 @@ class WithdrawalAdmin(admin.ModelAdmin):
         if obj.completed_at:
             return "completed"
         if obj.is_overdue():
-            return format_html('<strong class="overdue">OVERDUE</strong>')
+            return format_html('<strong class="overdue">{}</strong>', "OVERDUE")
         return "running"
 
     @admin.action(description="Mark as acknowledged (the person was told)")

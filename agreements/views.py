@@ -28,7 +28,12 @@ CONTACT_FIELDS = ("name", "email", "contact", "company", "service", "message")
 
 
 def home(request):
-    return render(request, "agreements/home.html", {"documents": Document.SLUGS})
+    context = {"documents": Document.SLUGS, "submit_label": SUBMIT_LABEL}
+    versions = current_versions()
+    if versions:
+        initial = {"form_token": sign_form_token(versions, request.path)}
+        context["form"] = ContactForm(initial=initial, versions=versions)
+    return render(request, "agreements/home.html", context)
 
 
 def document_title(slug):

@@ -232,3 +232,11 @@ def test_the_form_is_unavailable_until_the_documents_are_published(client, db):
     response = client.get("/contact/")
     assert response.status_code == 503
     assert "gen@kommogen.com" in response.content.decode()
+
+
+def test_the_form_embedded_on_the_home_page_records_that_page(client, documents, no_fill_delay):
+    home = client.get("/")
+    assert 'action="/contact/"' in home.content.decode()
+    response = client.post("/contact/", {**VALID_REQUEST, "form_token": form_token(home)})
+    assert response.status_code == 302
+    assert {e.page for e in AcceptanceEvent.objects.all()} == {"/"}

@@ -1,0 +1,74 @@
+"""The operator's side in admin: read-only evidence, the evidence sheet, exports, erasure."""
+
+from agreements import evidence
+from agreements.models import AcceptanceEvent, Submission
+
+
+def test_submissions_and_events_are_read_only_in_admin(admin_client, send_request):
+    send_request(name="<script>alert(1)</script>")
+    submission = Submission.objects.get()
+    event = AcceptanceEvent.objects.first()
+    page = admin_client.get(f"/admin/agreements/submission/{submission.pk}/change/")
+    assert page.status_code == 200
+    assert "<script>alert(1)</script>" not in page.content.decode()
+    assert "&lt;script&gt;" in page.content.decode()
+    assert event.hash in page.content.decode()
+    assert admin_client.get("/admin/agreements/acceptanceevent/add/").status_code == 403
+    url = f"/admin/agreements/acceptanceevent/{event.pk}/delete/"
+    assert admin_client.post(url, {"post": "yes"}).status_code == 403
+    admin_client.post(
+        f"/admin/agreements/acceptanceevent/{event.pk}/change/", {"statement": "changed"}
+    )
+    assert AcceptanceEvent.objects.get(pk=event.pk).statement == event.statement
+
+
+def test_admin_finds_a_person_and_filters_submissions(admin_client, send_request):
+    send_request(email="findme@example.com", service="licenses")
+    send_request(email="other@example.com")
+    page = admin_client.get("/admin/agreements/submission/?q=findme").content.decode()
+    assert "findme@example.com" in page and "other@example.com" not in page
+    page = admin_client.get("/admin/agreements/submission/?service=licenses").content.decode()
+    assert "findme@example.com" in page and "other@example.com" not in page
+
+
+def test_the_evidence_sheet_shows_events_fingerprints_and_verification(admin_client, send_request):
+    send_request()
+    submission = Submission.objects.get()
+    sheet = admin_client.get(f"/admin/agreements/submission/{submission.pk}/evidence/")
+    text = sheet.content.decode()
+    assert sheet.status_code == 200 and submission.reference in text
+    for event in submission.events.all():
+        assert event.hash in text and event.fingerprint in text
+    assert "OK: 3 events" in text and "sha256sum" in text
+
+
+def test_the_evidence_sheet_needs_staff(client, send_request):
+    send_request()
+    submission = Submission.objects.get()
+    response = client.get(f"/admin/agreements/submission/{submission.pk}/evidence/")
+    assert response.status_code == 302
+
+
+def test_admin_exports_events_as_csv_and_json(admin_client, send_request):
+    send_request(name="=cmd|' /C calc'!A0")
+    ids = list(AcceptanceEvent.objects.values_list("pk", flat=True))
+    for action, marker in (("export_csv", "position,recorded_at"), ("export_json", '"record"')):
+        response = admin_client.post(
+            "/admin/agreements/acceptanceevent/", {"action": action, "_selected_action": ids}
+        )
+        body = b"".join(response.streaming_content).decode()
+        assert response.status_code == 200 and marker in body
+        assert "calc" not in body  # personal data is never exported, only its digest
+
+
+def test_admin_erases_a_person_and_the_chain_still_verifies(admin_client, send_request):
+    send_request()
+    submission = Submission.objects.get()
+    admin_client.post(
+        "/admin/agreements/submission/",
+        {"action": "erase_personal_data", "_selected_action": [submission.pk]},
+    )
+    submission.refresh_from_db()
+    assert submission.erased_at and submission.email == ""
+    assert AcceptanceEvent.objects.order_by("position").last().kind == "erased"
+    assert evidence.verify_chain().ok

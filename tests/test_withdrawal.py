@@ -1,0 +1,78 @@
+"""Withdrawal of consent: as easy as giving it, recorded in the chain, with statutory clocks."""
+
+from datetime import UTC, datetime, timedelta
+
+from django.core import mail
+from django.utils import timezone
+
+from agreements import evidence
+from agreements.models import AcceptanceEvent, Submission, Withdrawal
+
+
+def test_every_page_links_to_withdrawal(client, documents):
+    for url in ("/", "/agreement/", "/contact/", "/evidence/"):
+        assert 'href="/consent/withdraw/"' in client.get(url).content.decode()
+
+
+def test_withdrawing_by_email_records_an_event_linked_to_earlier_requests(
+    client, send_request, django_capture_on_commit_callbacks
+):
+    send_request(email="An@Example.com")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            "/consent/withdraw/", {"email": "an@example.com", "scope": "personal_data"}
+        )
+    withdrawal = Withdrawal.objects.get()
+    assert response.status_code == 302 and response["Location"] == withdrawal.get_absolute_url()
+    assert list(withdrawal.submissions.all()) == [Submission.objects.get()]
+    event = AcceptanceEvent.objects.order_by("position").last()
+    assert (event.kind, event.purpose) == ("withdrawn", "personal_data")
+    assert event.withdrawal == withdrawal
+    assert evidence.verify_chain().ok
+    receipt = client.get(response["Location"]).content.decode()
+    assert withdrawal.reference in receipt and event.hash in receipt
+    assert any(withdrawal.reference in m.subject for m in mail.outbox)
+
+
+def test_withdrawing_notifications_only_by_reference(client, send_request):
+    send_request()
+    submission = Submission.objects.get()
+    response = client.post(
+        "/consent/withdraw/", {"reference": submission.reference.lower(), "scope": "notifications"}
+    )
+    assert response.status_code == 302
+    assert list(Withdrawal.objects.get().submissions.all()) == [submission]
+
+
+def test_a_withdrawal_without_email_or_reference_gets_a_clear_message(client, db):
+    response = client.post("/consent/withdraw/", {"scope": "personal_data"})
+    assert response.status_code == 400
+    assert "Give the email you used" in response.content.decode()
+    assert not Withdrawal.objects.exists() and not AcceptanceEvent.objects.exists()
+
+
+def test_statutory_clocks_and_overdue(db):
+    monday = datetime(2026, 11, 23, 9, tzinfo=UTC)
+    friday = datetime(2026, 11, 27, 9, tzinfo=UTC)
+    assert Withdrawal(created_at=monday).acknowledge_by.date().isoformat() == "2026-11-25"
+    assert Withdrawal(created_at=friday).acknowledge_by.date().isoformat() == "2026-12-01"
+    late = Withdrawal(created_at=timezone.now() - timedelta(days=3))
+    assert late.is_overdue()
+    late.acknowledged_at = timezone.now()
+    assert not late.is_overdue()
+    assert late.complete_by_russia - late.created_at == timedelta(days=30)
+
+
+def test_admin_shows_overdue_withdrawals_and_marks_them_done(admin_client, db):
+    withdrawal = Withdrawal.objects.create(
+        email="a@example.com", scope="personal_data", created_at=timezone.now() - timedelta(days=20)
+    )
+    page = admin_client.get("/admin/agreements/withdrawal/").content.decode()
+    assert "OVERDUE" in page
+    admin_client.post(
+        "/admin/agreements/withdrawal/",
+        {"action": "mark_completed", "_selected_action": [withdrawal.pk]},
+    )
+    withdrawal.refresh_from_db()
+    assert withdrawal.acknowledged_at and withdrawal.completed_at
+    assert "OVERDUE" not in admin_client.get("/admin/agreements/withdrawal/").content.decode()
