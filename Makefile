@@ -42,6 +42,7 @@ lint: install
 	$(BIN)/ruff format --check .
 
 migrations-check: install
+	mkdir -p var
 	DJANGO_DEBUG=true $(MANAGE) makemigrations --check --dry-run
 
 deploy-check: install

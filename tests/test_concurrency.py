@@ -69,8 +69,15 @@ def live_site(server_database):
             capture_output=True, text=True, timeout=120,
         )  # fmt: skip
 
-    for command in (["migrate", "-v0"], ["createcachetable"], ["load_content"]):
-        assert manage(*command).returncode == 0
+    setup = (
+        ["migrate", "-v0"],
+        ["createcachetable"],
+        ["load_content"],
+        ["collectstatic", "--noinput"],
+    )
+    for command in setup:
+        result = manage(*command)
+        assert result.returncode == 0, result.stderr
     server = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "--workers", "3",
          "--bind", f"127.0.0.1:{port}", "--no-control-socket", "--access-logfile", "/dev/null"],
