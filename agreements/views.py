@@ -195,13 +195,18 @@ def receipt_events(owner):
     return [(event, evidence.record(event)) for event in events]
 
 
-def receipt(request, token):
-    submission = get_object_or_404(Submission, receipt_token=token)
-    context = {"submission": submission, "events": receipt_events(submission)}
-    response = render(request, "agreements/receipt.html", context)
+def render_receipt(request, template, name, owner):
+    """A receipt's private page: never indexed, its address never sent on as a referrer."""
+    context = {name: owner, "events": receipt_events(owner)}
+    response = render(request, template, context)
     response["X-Robots-Tag"] = "noindex"
     response["Referrer-Policy"] = "no-referrer"
     return response
+
+
+def receipt(request, token):
+    submission = get_object_or_404(Submission, receipt_token=token)
+    return render_receipt(request, "agreements/receipt.html", "submission", submission)
 
 
 def receipt_json(request, token):
@@ -243,11 +248,7 @@ def withdraw(request):
 
 def withdrawal_receipt(request, token):
     withdrawal = get_object_or_404(Withdrawal, receipt_token=token)
-    context = {"withdrawal": withdrawal, "events": receipt_events(withdrawal)}
-    response = render(request, "agreements/withdrawal_receipt.html", context)
-    response["X-Robots-Tag"] = "noindex"
-    response["Referrer-Policy"] = "no-referrer"
-    return response
+    return render_receipt(request, "agreements/withdrawal_receipt.html", "withdrawal", withdrawal)
 
 
 def evidence_page(request):
