@@ -5,10 +5,10 @@ Published versions are shown read-only and can never be deleted.
 
 from urllib.parse import urlencode
 
-from django.contrib import admin
-from django.core.exceptions import PermissionDenied
-from django.http import StreamingHttpResponse
-from django.shortcuts import get_object_or_404
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpResponseNotAllowed, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
@@ -16,32 +16,70 @@ from django.utils.html import format_html
 from markdownx.widgets import AdminMarkdownxWidget
 
 from . import evidence, export
-from .models import AcceptanceEvent, Document, Submission, Version, Withdrawal
+from .diff import redline
+from .forms import PublishForm
+from .models import (
+    AcceptanceEvent,
+    Document,
+    PublishedVersionIsImmutable,
+    Submission,
+    Version,
+    Withdrawal,
+    fingerprint_of,
+)
+
+
+class DocumentTextWidget(AdminMarkdownxWidget):
+    """The Markdown editor, its preview styled by the public pages' document stylesheet."""
+
+    class Media:
+        css = {"all": ["css/document.css"]}
 
 
 @admin.register(Document)
 class DocumentAdmin(admin.ModelAdmin):
-    list_display = ["title", "slug"]
+    list_display = ["title", "slug", "current_version", "scheduled_version", "draft_count"]
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+    @admin.display(description="Current version")
+    def current_version(self, obj):
+        version = obj.versions.current()
+        return (
+            f"v{version.number}, since {version.effective_at:%Y-%m-%d %H:%M} UTC"
+            if version
+            else "—"
+        )
+
+    @admin.display(description="Scheduled")
+    def scheduled_version(self, obj):
+        versions = obj.versions.scheduled().order_by("number")
+        return (
+            ", ".join(f"v{v.number} on {v.effective_at:%Y-%m-%d %H:%M} UTC" for v in versions)
+            or "—"
+        )
+
+    @admin.display(description="Drafts")
+    def draft_count(self, obj):
+        return obj.versions.drafts().count()
 
 
 @admin.register(Version)
 class VersionAdmin(admin.ModelAdmin):
     list_display = ["__str__", "document", "number", "effective_at", "short_fingerprint"]
-    list_filter = ["document"]
+    list_filter = ["document", ("number", admin.EmptyFieldListFilter)]
     search_fields = ["title", "summary"]
     fields = ["document", "title", "summary", "source"]
     published_fields = [
         "document", "number", "title", "summary", "effective_at", "published_at",
-        "fingerprint", "public_links", "source",
+        "fingerprint", "event_count", "public_links", "source",
     ]  # fmt: skip
     actions = None  # no bulk delete: published versions are never deleted
 
     def formfield_for_dbfield(self, db_field, request, **kwargs):
         if db_field.name == "source":
-            kwargs["widget"] = AdminMarkdownxWidget
+            kwargs["widget"] = DocumentTextWidget
         return super().formfield_for_dbfield(db_field, request, **kwargs)
 
     def get_fields(self, request, obj=None):
@@ -64,9 +102,16 @@ class VersionAdmin(admin.ModelAdmin):
             return False
         return super().has_delete_permission(request, obj)
 
+    def has_publish_permission(self, request):
+        return request.user.has_perm("agreements.publish_version")
+
     @admin.display(description="Fingerprint")
     def short_fingerprint(self, obj):
         return obj.fingerprint[:12] if obj.fingerprint else "—"
+
+    @admin.display(description="Acceptance events referring to it")
+    def event_count(self, obj):
+        return obj.events.count()
 
     @admin.display(description="Public pages")
     def public_links(self, obj):
@@ -79,6 +124,85 @@ class VersionAdmin(admin.ModelAdmin):
     @admin.display(description="Preview")
     def draft_preview(self, obj):
         return format_html('<a href="{}">Preview this draft as a page</a>', obj.get_absolute_url())
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        extra_context = {
+            **(extra_context or {}),
+            "can_publish": self.has_publish_permission(request),
+            "can_start_draft": self.has_add_permission(request),
+        }
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def get_urls(self):
+        publish = self.admin_site.admin_view(self.publish_view)
+        new_draft = self.admin_site.admin_view(self.new_draft_view)
+        return [
+            path("<int:pk>/publish/", publish, name="agreements_version_publish"),
+            path("<int:pk>/new-draft/", new_draft, name="agreements_version_new_draft"),
+            *super().get_urls(),
+        ]
+
+    def new_draft_view(self, request, pk):
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        version = get_object_or_404(Version.objects.published(), pk=pk)
+        draft = version.new_draft()
+        self.log_addition(request, draft, f"New draft from {version}.")
+        self.message_user(request, f"A new draft starts from the text of {version}.")
+        return redirect("admin:agreements_version_change", draft.pk)
+
+    def publish_view(self, request, pk):
+        if not self.has_publish_permission(request):
+            raise PermissionDenied
+        draft = get_object_or_404(Version.objects.select_related("document"), pk=pk)
+        if draft.is_published:
+            self.message_user(request, f"{draft} is already published.", messages.WARNING)
+            return redirect("admin:agreements_version_change", draft.pk)
+        initial = {"summary": draft.summary, "reviewed_fingerprint": fingerprint_of(draft.source)}
+        form = PublishForm(request.POST or None, initial=initial)
+        if request.method == "POST" and form.is_valid():
+            published = self.publish(request, draft, form)
+            if published:
+                return redirect("admin:agreements_version_change", published.pk)
+        latest = draft.document.versions.published().order_by("-number").first()
+        number = (latest.number + 1) if latest else 1
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": f"Publish {draft.document.title}, version {number}",
+            "draft": draft,
+            "latest": latest,
+            "number": number,
+            "form": form,
+            "redline": redline(latest.source, draft.source) if latest else None,
+        }
+        return TemplateResponse(request, "admin/agreements/version/publish.html", context)
+
+    def publish(self, request, draft, form):
+        """Publish the draft the operator reviewed, once; say why not otherwise."""
+        if form.cleaned_data["reviewed_fingerprint"] != fingerprint_of(draft.source):
+            form.add_error(
+                None, "The draft was edited after this page was opened. Review it again."
+            )
+            return None
+        try:
+            draft.publish(
+                effective_at=form.effective_moment(), summary=form.cleaned_data["summary"]
+            )
+        except PublishedVersionIsImmutable:
+            draft.refresh_from_db()
+            self.message_user(request, f"{draft} was already published.", messages.WARNING)
+            return draft
+        except ValidationError as error:
+            form.add_error(None, error)
+            return None
+        effective = f"{draft.effective_at:%Y-%m-%d %H:%M} UTC"
+        message = f"Published as version {draft.number}, in effect from {effective}."
+        self.log_change(request, draft, message)
+        self.message_user(request, f"{draft}: {message}", messages.SUCCESS)
+        return draft
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):

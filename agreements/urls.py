@@ -1,6 +1,9 @@
+from django.contrib.sitemaps.views import sitemap
 from django.urls import path, register_converter
 
 from . import views
+from .feeds import VersionFeed
+from .sitemaps import SITEMAPS
 
 
 class DocumentSlugConverter:
@@ -17,6 +20,8 @@ register_converter(DocumentSlugConverter, "document")
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("robots.txt", views.robots_txt, name="robots_txt"),
+    path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
     path("contact/", views.contact, name="contact"),
     path("receipt/<str:token>/", views.receipt, name="receipt"),
     path("receipt/<str:token>.json", views.receipt_json, name="receipt_json"),
@@ -29,6 +34,12 @@ urlpatterns = [
         views.VersionHistoryView.as_view(),
         name="document_history",
     ),
+    path(
+        "<document:document>/compare/<int:old>...<int:new>/",
+        views.CompareView.as_view(),
+        name="document_compare",
+    ),
+    path("<document:document>/feed/", VersionFeed(), name="document_feed"),
     path(
         "<document:document>/v/<int:number>/",
         views.VersionView.as_view(),

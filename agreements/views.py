@@ -2,15 +2,18 @@
 receipts, withdrawal and the evidence page. Documents show HTML frozen at publication.
 """
 
+from django.conf import settings
 from django.contrib.admin.views.decorators import staff_member_required
 from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.decorators import method_decorator
 from django.views import View
 
 from . import evidence
 from .clients import client_ip, over_rate_limit, rate_limit_window
+from .diff import redline
 from .forms import (
     SUBMIT_LABEL,
     WITHDRAW_LABEL,
@@ -92,6 +95,26 @@ class VersionHistoryView(DocumentPageMixin, View):
         return render(request, "agreements/history.html", context)
 
 
+class CompareView(DocumentPageMixin, View):
+    """The public redline from version `old` to version `new` of one document."""
+
+    def get(self, request, document, old, new):
+        if old == new:
+            raise Http404("A version compared with itself has no changes.")
+        versions = {v.number: v for v in self.versions().published().filter(number__in=[old, new])}
+        if len(versions) != 2:
+            raise Http404("No such version.")
+        old_version, new_version = versions[old], versions[new]
+        context = {
+            "old": old_version,
+            "new": new_version,
+            "pair": [old_version, new_version],
+            "document": new_version.document,
+            "redline": redline(old_version.source, new_version.source),
+        }
+        return render(request, "agreements/compare.html", context)
+
+
 def raw_version(request, document, number):
     version = get_object_or_404(Version.objects.published(), document__slug=document, number=number)
     response = HttpResponse(
@@ -167,7 +190,7 @@ def contact(request):
         fresh = unticked(request.POST) | {"form_token": sign_form_token(versions, token.page)}
         form = ContactForm(fresh, versions=versions)
         changed = [
-            v
+            (v, (token.versions.get(slug) or [None])[0])
             for slug, v in versions.items()
             if token.versions.get(slug) != [v.number, v.fingerprint]
         ]
@@ -249,6 +272,20 @@ def withdraw(request):
 def withdrawal_receipt(request, token):
     withdrawal = get_object_or_404(Withdrawal, receipt_token=token)
     return render_receipt(request, "agreements/withdrawal_receipt.html", "withdrawal", withdrawal)
+
+
+def robots_txt(request):
+    lines = ["User-agent: *", "Disallow: /receipt/", "Disallow: /consent/withdraw/"]
+    lines += [
+        "Disallow: /agreement/draft/",
+        "Disallow: /privacy/draft/",
+        "Disallow: /consent/draft/",
+    ]
+    if settings.ADMIN_PATH == "admin/":
+        # A custom admin path stays unlisted; admin pages also send X-Robots-Tag: noindex.
+        lines.append("Disallow: /admin/")
+    lines += ["", f"Sitemap: {settings.SITE_URL}{reverse('sitemap')}", ""]
+    return HttpResponse("\n".join(lines), content_type="text/plain; charset=utf-8")
 
 
 def evidence_page(request):

@@ -57,6 +57,9 @@ CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", [])
 
 # The public address of the site, used in absolute links (feeds, receipts, emails).
 SITE_URL = os.environ.get("KOMMOGEN_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Where Django admin is served, e.g. "office-7f3k/": a path bots do not guess. Not a
+# secret (login is throttled and required); robots.txt names only the default one.
+ADMIN_PATH = os.environ.get("KOMMOGEN_ADMIN_PATH", "admin").strip("/") + "/"
 # The zone in which the operator works; dates are shown in UTC and in this zone.
 OPERATOR_TIME_ZONE = os.environ.get("KOMMOGEN_OPERATOR_TIME_ZONE", "Asia/Ho_Chi_Minh")
 
@@ -68,6 +71,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django.contrib.sitemaps",
     "markdownx",
     "agreements",
 ]

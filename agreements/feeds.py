@@ -1,0 +1,48 @@
+"""An Atom feed per document: one entry per published version, newest first."""
+
+from django.contrib.syndication.views import Feed
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.utils.feedgenerator import Atom1Feed
+
+from .models import Document, Version
+
+
+class VersionFeed(Feed):
+    feed_type = Atom1Feed
+
+    def get_object(self, request, document):
+        return get_object_or_404(Document, slug=document)
+
+    def title(self, document):
+        return f"KommoGEN — {document.title}: new versions"
+
+    def subtitle(self, document):
+        return f"Every published version of KommoGEN's {document.title}, with what changed."
+
+    def link(self, document):
+        return reverse("document_history", kwargs={"document": document.slug})
+
+    def feed_url(self, document):
+        return reverse("document_feed", kwargs={"document": document.slug})
+
+    def items(self, document):
+        return Version.objects.published().filter(document=document).order_by("-number")
+
+    def item_title(self, version):
+        return (
+            f"{version.title}, version {version.number}: "
+            f"takes effect {version.effective_at:%Y-%m-%d %H:%M} UTC"
+        )
+
+    def item_description(self, version):
+        return version.summary or "No summary of changes was given."
+
+    def item_link(self, version):
+        return version.get_absolute_url()
+
+    def item_pubdate(self, version):
+        return version.published_at
+
+    def item_updateddate(self, version):
+        return version.published_at

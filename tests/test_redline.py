@@ -1,0 +1,103 @@
+"""Public redlines: what changed between two versions, clause by clause."""
+
+import re
+
+from agreements.diff import redline
+
+OLD = """## 1. General Provisions
+
+1.1. The Operator provides services to the User.
+
+1.2. Use of the Website constitutes acceptance.
+
+1.3. This clause will be removed entirely from the agreement.
+
+## 2. Payment
+
+2.1. Payment is made in advance.
+"""
+
+NEW = """## 1. General Provisions
+
+1.1. The Operator provides paid services to the User.
+
+1.2. Use of the Website constitutes acceptance.
+
+## 2. Payment
+
+2.1. Payment is made in advance.
+
+2.2. Invoices are sent by email within three working days.
+"""
+
+
+def test_a_changed_clause_is_marked_word_by_word():
+    changes = redline(OLD, NEW).changes
+    changed = [c for c in changes if c.kind == "changed"]
+    assert [c.label for c in changed] == ["Clause 1.1"]
+    assert changed[0].anchor == "clause-1-1"
+    text = changed[0].html
+    assert re.search(r"<ins>.*paid.*</ins>", text) and "<del>" not in text
+    assert text.startswith("1.1. The Operator provides ")
+
+
+def test_added_and_removed_clauses_are_whole_blocks():
+    changes = redline(OLD, NEW).changes
+    removed = [c for c in changes if c.kind == "removed"]
+    added = [c for c in changes if c.kind == "added"]
+    assert [c.label for c in removed] == ["Clause 1.3"]
+    assert removed[0].html.startswith("<del>") and "removed entirely" in removed[0].html
+    assert [c.label for c in added] == ["Clause 2.2"]
+    assert added[0].html.startswith("<ins>")
+
+
+def test_unchanged_text_is_not_marked():
+    result = redline(OLD, NEW)
+    assert result.unchanged == 4  # two headings, 1.2 and 2.1
+    assert not any("constitutes acceptance" in c.html for c in result.changes)
+    assert redline(OLD, OLD).changes == ()
+
+
+def test_markup_in_the_text_is_escaped():
+    result = redline("1.1. Old.", "1.1. New <script>alert(1)</script>.")
+    [change] = result.changes
+    assert change.kind == "changed"  # same clause number, however different the words
+    assert "<script>" not in change.html and "&lt;script&gt;" in change.html
+
+
+def test_the_public_compare_page(client, publish):
+    first = publish(OLD)
+    second = publish(NEW)
+    page = client.get("/agreement/compare/1...2/")
+    text = page.content.decode()
+    assert page.status_code == 200
+    assert first.fingerprint in text and second.fingerprint in text
+    assert 'href="/agreement/v/1/"' in text and 'href="/agreement/v/2/"' in text
+    assert (
+        'href="/agreement/v/2/#clause-1-1"' in text and 'href="/agreement/v/1/#clause-1-3"' in text
+    )
+    assert "[inserted: </span>paid" in text  # readable without colour, by screen readers too
+    assert "1 changed, 1 added and 1 removed" in text
+    history = client.get("/agreement/versions/").content.decode()
+    assert 'href="/agreement/compare/1...2/"' in history
+    assert 'href="/agreement/compare/1...2/"' in client.get("/agreement/").content.decode()
+
+
+def test_bad_version_numbers_are_404(client, publish):
+    publish(OLD)
+    publish(NEW)
+    for url in ["/agreement/compare/1...3/", "/agreement/compare/2...2/", "/privacy/compare/1...2/",
+                "/agreement/compare/0...1/", "/agreement/compare/a...b/"]:  # fmt: skip
+        assert client.get(url).status_code == 404, url
+
+
+def test_a_changed_version_notice_on_the_form_links_to_the_redline(
+    client, documents, no_fill_delay, publish
+):
+    from .conftest import VALID_REQUEST, form_token
+
+    token = form_token(client.get("/contact/"))
+    publish(documents["agreement"].source + "\n1.3. A new clause.\n")
+    response = client.post("/contact/", {**VALID_REQUEST, "form_token": token})
+    assert response.status_code == 409
+    assert 'href="/agreement/compare/1...2/"' in response.content.decode()
