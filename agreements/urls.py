@@ -21,6 +21,7 @@ register_converter(DocumentSlugConverter, "document")
 urlpatterns = [
     path("", views.home, name="home"),
     path("robots.txt", views.robots_txt, name="robots_txt"),
+    path("healthz", views.healthz, name="healthz"),
     path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
     path("contact/", views.contact, name="contact"),
     path("receipt/<str:token>/", views.receipt, name="receipt"),

@@ -4,14 +4,16 @@ receipts, withdrawal and the evidence page. Documents show HTML frozen at public
 
 from django.conf import settings
 from django.contrib.admin.views.decorators import staff_member_required
-from django.db import transaction
-from django.http import Http404, HttpResponse
+from django.db import DatabaseError, connection, transaction
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.decorators import method_decorator
 from django.views import View
+from django.views.decorators.cache import never_cache
 
 from . import evidence
+from .caching import add_validators, etag_for, last_modified_of, not_modified
 from .clients import client_ip, over_rate_limit, rate_limit_window
 from .diff import redline
 from .forms import (
@@ -65,6 +67,14 @@ class DocumentPageMixin:
         context = {"version": version, "current": current, "document": version.document}
         return render(self.request, self.template_name, context | extra)
 
+    def conditional(self, versions, render_page):
+        """304 when the visitor's copy shows the same versions with the same templates."""
+        etag, last_modified = etag_for(*versions), last_modified_of(*versions)
+        response = not_modified(self.request, etag, last_modified)
+        if response is None:
+            response = render_page()
+        return add_validators(response, etag, last_modified)
+
 
 class CurrentVersionView(DocumentPageMixin, View):
     def get(self, request, document):
@@ -72,13 +82,17 @@ class CurrentVersionView(DocumentPageMixin, View):
         if current is None:
             return self.no_published_version()
         upcoming = self.versions().scheduled().order_by("number").first()
-        return self.render_version(current, current, upcoming=upcoming, is_current_page=True)
+        return self.conditional(
+            [current, upcoming],
+            lambda: self.render_version(current, current, upcoming=upcoming, is_current_page=True),
+        )
 
 
 class VersionView(DocumentPageMixin, View):
     def get(self, request, document, number):
         version = self.published_version(number)
-        return self.render_version(version, self.versions().current())
+        current = self.versions().current()
+        return self.conditional([version, current], lambda: self.render_version(version, current))
 
 
 class PrintVersionView(VersionView):
@@ -272,6 +286,19 @@ def withdraw(request):
 def withdrawal_receipt(request, token):
     withdrawal = get_object_or_404(Withdrawal, receipt_token=token)
     return render_receipt(request, "agreements/withdrawal_receipt.html", "withdrawal", withdrawal)
+
+
+@never_cache
+def healthz(request):
+    """For load balancers: 200 when the database answers a query, else 503."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except DatabaseError as error:
+        body = {"status": "unavailable", "database": type(error).__name__}
+        return JsonResponse(body, status=503, headers={"Retry-After": "5"})
+    return JsonResponse({"status": "ok", "database": "ok"})
 
 
 def robots_txt(request):

@@ -5,6 +5,7 @@ environment variable with a documented default (see README, "Configuration").
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -72,19 +73,32 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.sitemaps",
+    "axes",
+    "csp",
     "markdownx",
     "agreements",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "django_permissions_policy.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "kommogen_site.middleware.admin_pages",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",
+    "kommogen_site.middleware.DatabaseUnavailableMiddleware",
+]
+
+# django-axes checks failed logins first; Django's own backend then checks passwords.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 
 ROOT_URLCONF = "kommogen_site.urls"
@@ -137,7 +151,7 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = VAR_DIR / "static"
+STATIC_ROOT = Path(os.environ.get("DJANGO_STATIC_ROOT", VAR_DIR / "static"))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -159,17 +173,54 @@ if env_bool("KOMMOGEN_BEHIND_TLS_PROXY", False):
 SESSION_COOKIE_HTTPONLY = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # load balancers may probe over plain HTTP
 X_FRAME_OPTIONS = "DENY"
+# Only the operator has a session (admin); it ends after this many hours or with the browser.
+SESSION_COOKIE_AGE = env_int("KOMMOGEN_ADMIN_SESSION_HOURS", 8) * 3600
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 
-# The rate limit's counters live in the database, so every gunicorn worker (and
-# every server sharing the database) sees the same counts.
-CACHES = {
-    "default": {
-        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
-        "LOCATION": "kommogen_cache",
+# Content-Security-Policy: every asset comes from this origin and no inline script or
+# style runs anywhere; admin pages additionally allow data: images (its widgets' icons).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'none'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "manifest-src": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "base-uri": ["'none'"],
+        "object-src": ["'none'"],
     }
 }
+# Powerful browser features the site never uses are switched off; the clause links'
+# "copy" button writes to the clipboard from this origin only.
+PERMISSIONS_POLICY = {
+    "accelerometer": [], "autoplay": [], "camera": [], "clipboard-read": [],
+    "clipboard-write": ["self"], "display-capture": [], "encrypted-media": [],
+    "fullscreen": [], "geolocation": [], "gyroscope": [], "magnetometer": [],
+    "microphone": [], "midi": [], "payment": [], "publickey-credentials-get": [],
+    "screen-wake-lock": [], "usb": [], "xr-spatial-tracking": [],
+}  # fmt: skip
+
+# Admin login: after AXES_FAILURE_LIMIT failures from one client IP, that IP is locked
+# out for the cool-off time (the IP as found behind KOMMOGEN_TRUSTED_PROXIES).
+AXES_FAILURE_LIMIT = env_int("KOMMOGEN_ADMIN_LOGIN_FAILURES", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("KOMMOGEN_ADMIN_LOCKOUT_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = ["ip_address"]
+AXES_CLIENT_IP_CALLABLE = "agreements.clients.client_ip"
+AXES_LOCKOUT_TEMPLATE = "admin_locked_out.html"
+AXES_RESET_ON_SUCCESS = True
+# A database busy past its timeout (or unreachable) answers 503 with this Retry-After.
+KOMMOGEN_RETRY_AFTER_SECONDS = env_int("KOMMOGEN_RETRY_AFTER_SECONDS", 5)
+
 # Contact and withdrawal submissions per client IP: "COUNT/SECONDS"; "0" turns it off.
+# Counted in a database table (agreements.RateCounter), so every worker and every
+# server sharing the database sees the same counts.
 KOMMOGEN_RATE_LIMIT = os.environ.get("KOMMOGEN_RATE_LIMIT", "5/600")
 # How many reverse proxies in front of gunicorn append to X-Forwarded-For (0: none,
 # the client's address is REMOTE_ADDR and X-Forwarded-For is ignored).

@@ -1,0 +1,131 @@
+"""What makes the site safe to put on the internet: headers, admin login, sessions, caching."""
+
+import os
+import subprocess
+import sys
+from datetime import timedelta
+
+import pytest
+from django.conf import settings
+from django.contrib.auth.models import User
+from django.contrib.sessions.models import Session
+from django.utils import timezone
+
+from .conftest import AGREEMENT_TEXT
+
+
+def directives(response):
+    policy = response["Content-Security-Policy"]
+    return dict((part.split(" ", 1) + [""])[:2] for part in policy.split("; "))
+
+
+def test_public_pages_carry_a_strict_policy_and_the_security_headers(client, publish):
+    publish(AGREEMENT_TEXT)
+    for url in ["/", "/agreement/", "/contact/", "/no-such-page/"]:
+        response = client.get(url)
+        policy = directives(response)
+        assert "unsafe-inline" not in response["Content-Security-Policy"], url
+        assert policy["default-src"] == "'none'"
+        assert policy["script-src"] == policy["style-src"] == "'self'"
+        assert policy["frame-ancestors"] == "'none'" and policy["form-action"] == "'self'"
+        assert response["X-Content-Type-Options"] == "nosniff"
+        assert response["Referrer-Policy"] == "same-origin"
+        assert response["X-Frame-Options"] == "DENY"
+        assert response["Cross-Origin-Opener-Policy"] == "same-origin"
+        assert "camera=()" in response["Permissions-Policy"]
+        assert "geolocation=()" in response["Permissions-Policy"]
+        assert "clipboard-write=(self)" in response["Permissions-Policy"]
+
+
+def test_admin_gets_only_what_it_needs_and_is_never_indexed(admin_client):
+    response = admin_client.get("/admin/agreements/version/add/")
+    policy = directives(response)
+    assert "unsafe-inline" not in response["Content-Security-Policy"]
+    assert policy["img-src"] == "'self' data:"
+    assert policy["script-src"] == "'self'" and policy["connect-src"] == "'self'"
+    assert response["X-Robots-Tag"] == "noindex, nofollow"
+    assert "X-Robots-Tag" not in admin_client.get("/")
+
+
+def test_admin_login_locks_out_after_repeated_failures(client, db):
+    User.objects.create_superuser("operator", "op@example.com", "right password")
+    login = "/admin/login/?next=/admin/"
+    for _ in range(settings.AXES_FAILURE_LIMIT - 1):
+        response = client.post(login, {"username": "operator", "password": "wrong"})
+        assert response.status_code == 200 and "correct username and password" in response.text
+    last_try = client.post(login, {"username": "operator", "password": "wrong"})
+    assert last_try.status_code == 429
+    locked = client.post(login, {"username": "operator", "password": "right password"})
+    assert locked.status_code == 429
+    assert "too many failed sign-in attempts" in locked.text
+    forged = client.post(
+        login,
+        {"username": "operator", "password": "right password"},
+        HTTP_X_FORWARDED_FOR="198.51.100.1",
+    )
+    assert forged.status_code == 429  # X-Forwarded-For is not trusted without a proxy
+    assert "_auth_user_id" not in client.session
+
+
+def test_a_successful_login_is_not_locked_and_admin_sessions_expire(client, db):
+    User.objects.create_superuser("operator", "op@example.com", "right password")
+    client.post("/admin/login/?next=/admin/", {"username": "operator", "password": "wrong"})
+    response = client.post(
+        "/admin/login/?next=/admin/", {"username": "operator", "password": "right password"}
+    )
+    assert response.status_code == 302 and client.get("/admin/").status_code == 200
+    session = Session.objects.get()
+    hours = (session.expire_date - timezone.now()) / timedelta(hours=1)
+    assert 7.9 < hours <= 8
+    assert settings.SESSION_EXPIRE_AT_BROWSER_CLOSE
+    Session.objects.update(expire_date=timezone.now() - timedelta(seconds=1))
+    assert client.get("/admin/").status_code == 302  # back to the login page
+
+
+def test_the_admin_path_is_configurable():
+    code = "from django.urls import reverse; print(reverse('admin:index'))"
+    env = {**os.environ, "KOMMOGEN_ADMIN_PATH": "/office-7f3k/", "DJANGO_SECRET_KEY": "x"}
+    result = subprocess.run(
+        [sys.executable, "manage.py", "shell", "--no-imports", "-c", code],
+        cwd=settings.BASE_DIR, env=env, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert result.stdout.strip() == "/office-7f3k/", result.stderr
+
+
+def test_document_pages_answer_conditional_requests(client, publish):
+    publish(AGREEMENT_TEXT)
+    first = client.get("/agreement/")
+    etag, last_modified = first["ETag"], first["Last-Modified"]
+    assert etag.startswith('W/"') and first["Cache-Control"] == "public, max-age=0, must-revalidate"
+    again = client.get("/agreement/", HTTP_IF_NONE_MATCH=etag)
+    assert again.status_code == 304 and again.content == b"" and again["ETag"] == etag
+    since = client.get("/agreement/", HTTP_IF_MODIFIED_SINCE=last_modified)
+    assert since.status_code == 304
+    permanent = client.get("/agreement/v/1/")
+    assert client.get("/agreement/v/1/", HTTP_IF_NONE_MATCH=permanent["ETag"]).status_code == 304
+    publish(AGREEMENT_TEXT + "\n1.3. New.\n")
+    changed = client.get("/agreement/", HTTP_IF_NONE_MATCH=etag)
+    assert changed.status_code == 200 and changed["ETag"] != etag
+    # version 1's page now says it is no longer in effect: a new ETag too
+    assert client.get("/agreement/v/1/", HTTP_IF_NONE_MATCH=permanent["ETag"]).status_code == 200
+
+
+def test_a_scheduled_version_changes_the_current_page_without_a_future_last_modified(
+    client, publish
+):
+    publish(AGREEMENT_TEXT)
+    before = client.get("/agreement/")
+    publish(AGREEMENT_TEXT + "\n1.3. New.\n", effective_at=timezone.now() + timedelta(days=2))
+    after = client.get("/agreement/", HTTP_IF_NONE_MATCH=before["ETag"])
+    assert after.status_code == 200  # it now announces the scheduled version
+    assert "A new version (2)" in after.text
+    from email.utils import parsedate_to_datetime
+
+    assert parsedate_to_datetime(after["Last-Modified"]) <= timezone.now()
+
+
+@pytest.mark.django_db
+def test_healthz_says_whether_the_database_answers(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200 and response.json() == {"status": "ok", "database": "ok"}
+    assert "no-cache" in response["Cache-Control"]
