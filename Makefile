@@ -24,7 +24,6 @@ var/secret-key:
 
 run: install var/secret-key
 	$(WITH_KEY) $(MANAGE) migrate --noinput
-	$(WITH_KEY) $(MANAGE) createcachetable
 	$(WITH_KEY) $(MANAGE) collectstatic --noinput --verbosity 0
 	$(WITH_KEY) $(MANAGE) load_content
 	@echo

@@ -1,8 +1,9 @@
 """Who sent a request: the client IP behind trusted proxies, and the rate limit per IP."""
 
 from django.conf import settings
-from django.core.cache import cache
 from django.utils import timezone
+
+from .models import RateCounter
 
 
 def client_ip(request):
@@ -34,10 +35,4 @@ def over_rate_limit(request, scope):
         return False
     count, seconds = (int(part) for part in limit.split("/"))
     window = int(timezone.now().timestamp()) // seconds
-    key = f"rate:{scope}:{client_ip(request)}:{window}"
-    cache.add(key, 0, timeout=seconds)
-    try:
-        return cache.incr(key) > count
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, timeout=seconds)
-        return False
+    return RateCounter.hit(f"{scope}:{client_ip(request)}"[:120], window) > count

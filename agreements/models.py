@@ -436,3 +436,31 @@ class AcceptanceEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise PermissionError("Acceptance events are append-only.")
+
+
+class RateCounter(models.Model):
+    """Form submissions from one client IP in one time window: incremented in the
+    database, atomically, so every worker and server sharing it sees one count."""
+
+    key = models.CharField(max_length=120)  # "contact:203.0.113.9"
+    window = models.BigIntegerField()  # the window's number since the epoch
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["key", "window"], name="rate_counter_unique")
+        ]
+
+    def __str__(self):
+        return f"{self.key} in window {self.window}: {self.count}"
+
+    @classmethod
+    def hit(cls, key, window):
+        """Count one more request; the count including it."""
+        with transaction.atomic():
+            counter, created = cls.objects.get_or_create(key=key, window=window)
+            if created:
+                cls.objects.filter(window__lt=window - 1).delete()  # old windows
+            cls.objects.filter(pk=counter.pk).update(count=models.F("count") + 1)
+            counter.refresh_from_db(fields=["count"])
+        return counter.count

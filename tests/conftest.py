@@ -7,6 +7,8 @@ from django.utils import timezone
 
 from agreements.models import Document, Version
 
+from .live import live_site, live_site_factory, server_database  # noqa: F401 (fixtures)
+
 
 @pytest.fixture(autouse=True)
 def fast_password_hasher(settings):

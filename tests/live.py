@@ -1,0 +1,176 @@
+"""A real site for tests that need one: gunicorn with the production settings, on
+127.0.0.1, with a database of its own (a temporary SQLite file, or a PostgreSQL
+database created for it when the suite runs on PostgreSQL)."""
+
+import http.cookiejar
+import os
+import re
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from dataclasses import dataclass, field
+
+import psycopg
+import pytest
+from django.conf import settings
+from django.db import connection
+
+BASE = settings.BASE_DIR
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def needs(program):
+    """The path of a program the test needs: in CI its absence fails the test."""
+    path = shutil.which(program) or (program if os.path.exists(program) else None)
+    if path is None:
+        message = f"{program} is not installed (.ci/run installs it)"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+    return path
+
+
+class NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+@dataclass
+class Response:
+    status: int
+    headers: dict
+    body: bytes = b""
+
+    @property
+    def text(self):
+        return self.body.decode()
+
+
+def fetch(url, data=None, headers=None, opener=None, timeout=60):
+    """One HTTP request; redirects are returned, not followed."""
+    opener = opener or urllib.request.build_opener(NoRedirect)
+    body = urllib.parse.urlencode(data).encode() if data is not None else None
+    request = urllib.request.Request(url, body, headers=headers or {})
+    try:
+        with opener.open(request, timeout=timeout) as response:
+            return Response(response.status, dict(response.headers), response.read())
+    except urllib.error.HTTPError as error:
+        return Response(error.code, dict(error.headers), error.read())
+
+
+@dataclass
+class LiveSite:
+    url: str
+    env: dict
+    server: subprocess.Popen = field(repr=False)
+
+    def manage(self, *args):
+        return subprocess.run(
+            [sys.executable, "manage.py", *args], cwd=BASE, env=self.env,
+            capture_output=True, text=True, timeout=300,
+        )  # fmt: skip
+
+    def workers(self):
+        """The PIDs of gunicorn's worker processes."""
+        children = f"/proc/{self.server.pid}/task/{self.server.pid}/children"
+        with open(children) as file:
+            return [int(pid) for pid in file.read().split()]
+
+    def kill_a_worker(self):
+        workers = self.workers()
+        if workers:
+            os.kill(workers[0], signal.SIGKILL)
+
+    def submit(self, number, **changes):
+        """The contact form as a browser sends it: page, cookie, tokens, POST."""
+        jar = http.cookiejar.CookieJar()
+        opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar), NoRedirect)
+        page = fetch(self.url + "/contact/", opener=opener).text
+        fields = dict(re.findall(r'name="(csrfmiddlewaretoken|form_token)" value="([^"]+)"', page))
+        data = {
+            **fields, "name": f"Visitor {number}", "email": f"visitor{number}@example.com",
+            "service": "audit", "message": "A request.",
+            "accept_agreement": "on", "consent_personal_data": "on", **changes,
+        }  # fmt: skip
+        return fetch(self.url + "/contact/", data, {"Referer": self.url + "/"}, opener)
+
+
+def start_site(database_url, workers=3, **extra_env):
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "DJANGO_SECRET_KEY": "live-test-key",
+        "DJANGO_DEBUG": "false",
+        "KOMMOGEN_RATE_LIMIT": "0",
+        "KOMMOGEN_MIN_FILL_SECONDS": "0",
+        "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
+        **extra_env,
+    }
+    port = free_port()
+    site = LiveSite(f"http://127.0.0.1:{port}", env, server=None)
+    for command in (["migrate", "-v0"], ["load_content"],
+                    ["collectstatic", "--noinput", "-v0"]):  # fmt: skip
+        result = site.manage(*command)
+        assert result.returncode == 0, result.stderr
+    site.server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "--workers", str(workers),
+         "--bind", f"127.0.0.1:{port}", "--no-control-socket", "--access-logfile", "/dev/null"],
+        cwd=BASE, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    for _ in range(200):
+        try:
+            fetch(site.url + "/healthz", timeout=2)  # any answer: gunicorn is up
+            return site
+        except OSError:
+            time.sleep(0.1)
+    site.server.kill()
+    raise AssertionError("gunicorn did not start")
+
+
+@pytest.fixture
+def server_database(tmp_path):
+    """A database of the server's own: the test database stays untouched."""
+    db = settings.DATABASES["default"]
+    if connection.vendor != "postgresql":
+        yield f"sqlite:///{tmp_path / 'live.sqlite3'}"
+        return
+    name = f"kommogen_live_{secrets.token_hex(4)}"
+    admin = {"host": db["HOST"], "port": db["PORT"] or 5432, "user": db["USER"],
+             "password": db["PASSWORD"], "dbname": "postgres", "autocommit": True}  # fmt: skip
+    with psycopg.connect(**admin) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    yield f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST']}:{admin['port']}/{name}"
+    with psycopg.connect(**admin) as conn:
+        conn.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def live_site_factory():
+    """live_site_factory(database_url, workers=3, **env) → a started LiveSite."""
+    sites = []
+
+    def start(database_url, workers=3, **env):
+        sites.append(start_site(database_url, workers, **env))
+        return sites[-1]
+
+    yield start
+    for site in sites:
+        site.server.terminate()
+        site.server.wait(timeout=20)
+
+
+@pytest.fixture
+def live_site(live_site_factory, server_database):
+    return live_site_factory(server_database)
