@@ -196,7 +196,7 @@ def test_the_operator_is_emailed_after_the_request_is_committed(
     assert len(mail.outbox) == 1
     submission = Submission.objects.get()
     assert submission.reference in mail.outbox[0].subject
-    assert "&lt;b&gt;Mallory&lt;/b&gt;" in mail.outbox[0].body
+    assert "Name: <b>Mallory</b>\n" in mail.outbox[0].body  # plain text: nothing escaped
     assert submission.notification_sent_at is not None
 
 
