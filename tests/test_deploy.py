@@ -1,0 +1,161 @@
+"""The deploy/ example works: nginx's config passes `nginx -t` and serves the site on
+loopback in front of gunicorn, with TLS, static files and the client IP right; the
+backup script makes a usable copy."""
+
+import re
+import socket
+import ssl
+import subprocess
+import time
+import urllib.request
+
+import pytest
+from django.conf import settings
+
+from .live import NoRedirect, fetch, free_port, needs
+
+DEPLOY = settings.BASE_DIR / "deploy"
+HOST = "www.kommogen.com"
+
+
+def self_signed_certificate(directory):
+    openssl = needs("openssl")
+    cert, key = directory / "cert.pem", directory / "key.pem"
+    subprocess.run(
+        [openssl, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+         "-subj", f"/CN={HOST}", "-keyout", key, "-out", cert],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    return cert, key
+
+
+def loopback_config(tmp_path, app_port, http_port, https_port, static_root):
+    """deploy/nginx/kommogen.conf with loopback ports, a test certificate and paths."""
+    site = (DEPLOY / "nginx" / "kommogen.conf").read_text()
+    cert, key = self_signed_certificate(tmp_path)
+    replacements = {
+        "unix:/run/kommogen/gunicorn.sock": f"127.0.0.1:{app_port}",
+        "listen 80;": f"listen 127.0.0.1:{http_port};",
+        "listen [::]:80;": "",
+        "listen 443 ssl http2;": f"listen 127.0.0.1:{https_port} ssl http2;",
+        "listen [::]:443 ssl http2;": "",
+        f"/etc/letsencrypt/live/{HOST}/fullchain.pem": str(cert),
+        f"/etc/letsencrypt/live/{HOST}/privkey.pem": str(key),
+        "/srv/kommogen/var/static/": f"{static_root}/",
+    }
+    for old, new in replacements.items():
+        assert old in site, f"deploy/nginx/kommogen.conf no longer has {old!r}"
+        site = site.replace(old, new)
+    (tmp_path / "kommogen.conf").write_text(site)
+    mime_types = "/etc/nginx/mime.types"
+    main = f"""
+user root;
+worker_processes 1;
+pid {tmp_path}/nginx.pid;
+error_log {tmp_path}/error.log;
+events {{ worker_connections 64; }}
+http {{
+    include {mime_types};
+    access_log off;
+    client_body_temp_path {tmp_path}/body;
+    proxy_temp_path {tmp_path}/proxy;
+    fastcgi_temp_path {tmp_path}/fastcgi;
+    uwsgi_temp_path {tmp_path}/uwsgi;
+    scgi_temp_path {tmp_path}/scgi;
+    include {tmp_path}/kommogen.conf;
+}}
+"""
+    (tmp_path / "nginx.conf").write_text(main)
+    return tmp_path / "nginx.conf"
+
+
+@pytest.fixture
+def site_behind_nginx(tmp_path, live_site_factory, server_database):
+    nginx = needs("nginx")
+    static_root = tmp_path / "static"
+    site = live_site_factory(
+        server_database,
+        workers=2,
+        DJANGO_ALLOWED_HOSTS=HOST,
+        DJANGO_STATIC_ROOT=str(static_root),
+        KOMMOGEN_HTTPS="true",
+        KOMMOGEN_BEHIND_TLS_PROXY="true",
+        KOMMOGEN_TRUSTED_PROXIES="1",
+        KOMMOGEN_SITE_URL=f"https://{HOST}",
+    )
+    http_port, https_port = free_port(), free_port()
+    config = loopback_config(
+        tmp_path, site.url.rsplit(":", 1)[1], http_port, https_port, static_root
+    )
+    check = subprocess.run(
+        [nginx, "-t", "-c", config, "-p", tmp_path], capture_output=True, text=True
+    )
+    assert check.returncode == 0, check.stderr
+    server = subprocess.Popen(
+        [nginx, "-c", config, "-p", tmp_path, "-g", "daemon off;"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    for _ in range(100):
+        with socket.socket() as probe:
+            if probe.connect_ex(("127.0.0.1", https_port)) == 0:
+                break
+        time.sleep(0.1)
+    yield site, f"http://127.0.0.1:{http_port}", f"https://127.0.0.1:{https_port}"
+    server.terminate()
+    server.wait(timeout=10)
+
+
+def https_opener(*handlers):
+    """Trusts the test's self-signed certificate; never follows redirects."""
+    context = ssl.create_default_context()
+    context.check_hostname, context.verify_mode = False, ssl.CERT_NONE
+    https = urllib.request.HTTPSHandler(context=context)
+    return urllib.request.build_opener(https, NoRedirect, *handlers)
+
+
+def test_nginx_serves_the_site_over_tls_in_front_of_gunicorn(site_behind_nginx):
+    site, http_url, https_url = site_behind_nginx
+    redirect = fetch(http_url + "/agreement/", headers={"Host": HOST})
+    assert redirect.status == 301 and redirect.headers["Location"] == f"https://{HOST}/agreement/"
+
+    opener = https_opener()
+    page = fetch(https_url + "/agreement/", headers={"Host": HOST}, opener=opener)
+    assert page.status == 200 and "User Agreement" in page.text
+    assert "max-age=31536000" in page.headers["Strict-Transport-Security"]
+    assert "Content-Security-Policy" in page.headers
+
+    stylesheet = re.search(r'href="(/static/css/site\.[0-9a-f]{12}\.css)"', page.text).group(1)
+    headers = {"Host": HOST, "Accept-Encoding": "gzip"}
+    static = fetch(https_url + stylesheet, headers=headers, opener=opener)
+    assert static.status == 200 and static.headers["Content-Encoding"] == "gzip"
+    assert "immutable" in static.headers["Cache-Control"]
+    assert fetch(https_url + "/healthz", headers={"Host": HOST}, opener=opener).status == 200
+
+
+def test_behind_nginx_the_recorded_client_ip_cannot_be_forged(site_behind_nginx):
+    site, _, https_url = site_behind_nginx
+    opener = https_opener(urllib.request.HTTPCookieProcessor())
+    headers = {"Host": HOST}
+    form = fetch(https_url + "/contact/", headers=headers, opener=opener).text
+    fields = dict(re.findall(r'name="(csrfmiddlewaretoken|form_token)" value="([^"]+)"', form))
+    data = {**fields, "name": "Proxy Test", "email": "proxy@example.com", "service": "audit",
+            "message": "Hi.", "accept_agreement": "on", "consent_personal_data": "on"}  # fmt: skip
+    forged = {**headers, "Referer": f"https://{HOST}/contact/", "X-Forwarded-For": "6.6.6.6"}
+    response = fetch(https_url + "/contact/", data, forged, opener=opener)
+    assert response.status == 302, response.text[:500]
+    code = "from agreements.models import Submission; print(Submission.objects.get().client_ip)"
+    result = site.manage("shell", "--no-imports", "-c", code)
+    assert result.stdout.strip().splitlines()[-1] == "127.0.0.1", result.stderr
+
+
+def test_the_backup_script_makes_a_usable_copy(live_site, tmp_path):
+    backups = tmp_path / "backups"
+    if live_site.env["DATABASE_URL"].startswith("postgres"):
+        needs("pg_dump")
+    result = subprocess.run(
+        [DEPLOY / "backup", backups], cwd=settings.BASE_DIR, env=live_site.env,
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    [copy] = list(backups.iterdir())
+    assert copy.name.startswith("kommogen-") and copy.stat().st_size > 10_000
