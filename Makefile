@@ -9,7 +9,7 @@ WITH_KEY = DJANGO_SECRET_KEY="$${DJANGO_SECRET_KEY:-$$(cat var/secret-key)}"
 DEPLOY_ENV = DJANGO_DEBUG=false KOMMOGEN_HTTPS=true DJANGO_ALLOWED_HOSTS=www.kommogen.com \
 	DJANGO_SECRET_KEY=deploy-check-$$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')
 
-.PHONY: install run admin test pytest lint migrations-check deploy-check lock clean
+.PHONY: install checkers run admin test pytest lint migrations-check deploy-check lock clean
 
 install: $(VENV)/.installed
 
@@ -17,6 +17,14 @@ $(VENV)/.installed: requirements.lock
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --require-hashes --no-deps -r requirements.lock
 	touch $@
+
+# The browser tests' checkers (axe-core, vnu-jar) from package-lock.json, when npm is
+# here; without them those tests are skipped locally (and fail in CI).
+checkers:
+	@if command -v npm >/dev/null; then \
+		test node_modules/.installed -nt package-lock.json || \
+		{ npm ci --no-audit --no-fund --ignore-scripts --loglevel=error && touch node_modules/.installed; }; \
+	else echo "npm not found: the accessibility and HTML checks will be skipped"; fi
 
 var/secret-key:
 	mkdir -p var
@@ -50,7 +58,7 @@ deploy-check: install
 # Tests run in production mode (DEBUG off) with a throwaway key.
 test: lint migrations-check deploy-check pytest
 
-pytest: install
+pytest: install checkers
 	DJANGO_SECRET_KEY=tests-only-key-$$$$ $(BIN)/pytest $(PYTEST_ARGS)
 
 lock: install
@@ -59,4 +67,4 @@ lock: install
 		--no-emit-index-url --no-emit-find-links -o requirements.lock pyproject.toml
 
 clean:
-	rm -rf $(VENV) var/static
+	rm -rf $(VENV) var/static node_modules

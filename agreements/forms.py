@@ -28,6 +28,7 @@ def current_versions():
     """The current version of each document the form refers to, in one query."""
     versions = {}
     in_effect = Version.objects.in_effect().filter(document__slug__in=FORM_DOCUMENTS)
+    in_effect = in_effect.defer("source", "html", "toc_html")  # the form needs no text
     for version in in_effect.select_related("document").order_by("document", "-number"):
         versions.setdefault(version.document.slug, version)
     return versions if len(versions) == len(FORM_DOCUMENTS) else None
@@ -133,7 +134,17 @@ def read_form_token(value):
         raise FormTokenError("invalid") from None
 
 
-class ContactForm(forms.Form):
+class ErrorsDescribeFields:
+    """A field with an error names it in aria-describedby, so screen readers read it."""
+
+    def _post_clean(self):
+        super()._post_clean()
+        for name in self.errors:
+            if name in self.fields:
+                self.fields[name].widget.attrs["aria-describedby"] = f"{self[name].auto_id}-error"
+
+
+class ContactForm(ErrorsDescribeFields, forms.Form):
     name = forms.CharField(max_length=100, label="Your name")
     email = forms.EmailField(max_length=254, label="Email")
     contact = forms.CharField(
@@ -177,7 +188,7 @@ class ContactForm(forms.Form):
 AUTOCOMPLETE = {"name": "name", "email": "email", "contact": "tel", "company": "organization"}
 
 
-class WithdrawalForm(forms.Form):
+class WithdrawalForm(ErrorsDescribeFields, forms.Form):
     email = forms.EmailField(max_length=254, required=False, label="The email you gave us")
     reference = forms.CharField(
         max_length=16, required=False, label="Or the reference of your request (KG-…)"

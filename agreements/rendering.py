@@ -5,6 +5,7 @@ Runs when a draft is saved or a version published, never per public request.
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 import markdown
 import nh3
@@ -102,3 +103,24 @@ def render_markdown(source):
 def render_preview(source):
     """django-markdownx's preview: the same rendering and sanitising as the public page."""
     return render_markdown(source).html
+
+
+CLAUSE_PARAGRAPH = re.compile(r'<p id="clause-([0-9-]+)">')
+
+
+@lru_cache(maxsize=32)
+def with_clause_links(html):
+    """The frozen HTML with a "link to this clause" anchor at the start of each clause.
+
+    Presentation only, added when the page is shown: the published HTML (the
+    evidence) stays as frozen. Cached: published HTML never changes.
+    """
+
+    def link(match):
+        anchor, number = match.group(1), match.group(1).replace("-", ".")
+        return (
+            f'<p id="clause-{anchor}"><a class="clause-link" href="#clause-{anchor}" '
+            f'aria-label="Link to clause {number}" title="Link to clause {number}">§</a>'
+        )
+
+    return CLAUSE_PARAGRAPH.sub(link, html)

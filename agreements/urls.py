@@ -22,6 +22,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("robots.txt", views.robots_txt, name="robots_txt"),
     path("healthz", views.healthz, name="healthz"),
+    path("favicon.ico", views.favicon),
     path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
     path("contact/", views.contact, name="contact"),
     path("receipt/<str:token>/", views.receipt, name="receipt"),

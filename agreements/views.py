@@ -7,6 +7,7 @@ from django.contrib.admin.views.decorators import staff_member_required
 from django.db import DatabaseError, connection, transaction
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.templatetags.static import static
 from django.urls import reverse
 from django.utils.decorators import method_decorator
 from django.views import View
@@ -33,11 +34,13 @@ CONTACT_FIELDS = ("name", "email", "contact", "company", "service", "message")
 
 
 def home(request):
-    context = {"documents": Document.SLUGS, "submit_label": SUBMIT_LABEL}
     versions = current_versions()
+    context = {"submit_label": SUBMIT_LABEL}
     if versions:
         initial = {"form_token": sign_form_token(versions, request.path)}
         context["form"] = ContactForm(initial=initial, versions=versions)
+        context["versions"] = versions
+        context["agreement_number"] = versions[Document.AGREEMENT].number
     return render(request, "agreements/home.html", context)
 
 
@@ -65,6 +68,8 @@ class DocumentPageMixin:
 
     def render_version(self, version, current, **extra):
         context = {"version": version, "current": current, "document": version.document}
+        if version.document.slug == Document.AGREEMENT:
+            context["agreement_number"] = current.number if current else None
         return render(self.request, self.template_name, context | extra)
 
     def conditional(self, versions, render_page):
@@ -286,6 +291,11 @@ def withdraw(request):
 def withdrawal_receipt(request, token):
     withdrawal = get_object_or_404(Withdrawal, receipt_token=token)
     return render_receipt(request, "agreements/withdrawal_receipt.html", "withdrawal", withdrawal)
+
+
+def favicon(request):
+    """Browsers ask for /favicon.ico on pages that name no icon (admin): the site's icon."""
+    return redirect(static("favicon.svg"), permanent=True)
 
 
 @never_cache

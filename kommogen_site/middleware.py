@@ -38,6 +38,7 @@ class DatabaseUnavailableMiddleware:
         if not isinstance(exception, OperationalError):
             return None
         logger.warning("Database unavailable (%s %s): %s", request.method, request.path, exception)
-        response = render(request, "503.html", status=503)
+        # agreement_number=None: the footer must not query a database that is down.
+        response = render(request, "503.html", {"agreement_number": None}, status=503)
         response["Retry-After"] = str(settings.KOMMOGEN_RETRY_AFTER_SECONDS)
         return response

@@ -15,6 +15,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import psycopg
@@ -88,6 +89,16 @@ class LiveSite:
         with open(children) as file:
             return [int(pid) for pid in file.read().split()]
 
+    def stop(self):
+        self.server.terminate()
+        self.server.wait(timeout=20)
+
+    def shell(self, code):
+        """Run Python in the site's Django (manage.py shell); its last line of output."""
+        result = self.manage("shell", "--no-imports", "-c", code)
+        assert result.returncode == 0, result.stderr
+        return result.stdout.strip().splitlines()[-1] if result.stdout.strip() else ""
+
     def kill_a_worker(self):
         workers = self.workers()
         if workers:
@@ -139,21 +150,29 @@ def start_site(database_url, workers=3, **extra_env):
     raise AssertionError("gunicorn did not start")
 
 
-@pytest.fixture
-def server_database(tmp_path):
-    """A database of the server's own: the test database stays untouched."""
+@contextmanager
+def own_database(directory):
+    """A database URL of the server's own: the test database stays untouched."""
     db = settings.DATABASES["default"]
     if connection.vendor != "postgresql":
-        yield f"sqlite:///{tmp_path / 'live.sqlite3'}"
+        yield f"sqlite:///{directory / 'live.sqlite3'}"
         return
     name = f"kommogen_live_{secrets.token_hex(4)}"
     admin = {"host": db["HOST"], "port": db["PORT"] or 5432, "user": db["USER"],
              "password": db["PASSWORD"], "dbname": "postgres", "autocommit": True}  # fmt: skip
     with psycopg.connect(**admin) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
-    yield f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST']}:{admin['port']}/{name}"
-    with psycopg.connect(**admin) as conn:
-        conn.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+    try:
+        yield f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST']}:{admin['port']}/{name}"
+    finally:
+        with psycopg.connect(**admin) as conn:
+            conn.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def server_database(tmp_path):
+    with own_database(tmp_path) as url:
+        yield url
 
 
 @pytest.fixture
@@ -167,8 +186,7 @@ def live_site_factory():
 
     yield start
     for site in sites:
-        site.server.terminate()
-        site.server.wait(timeout=20)
+        site.stop()
 
 
 @pytest.fixture

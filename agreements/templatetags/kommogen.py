@@ -6,6 +6,9 @@ from zoneinfo import ZoneInfo
 from django import template
 from django.conf import settings
 from django.utils.html import format_html
+from django.utils.safestring import mark_safe
+
+from agreements.rendering import with_clause_links
 
 register = template.Library()
 
@@ -24,3 +27,9 @@ def dual_time(moment):
         local.strftime("%-d %B %Y, %H:%M"),
         settings.OPERATOR_TIME_ZONE.replace("_", " "),
     )
+
+
+@register.filter
+def clause_links(html):
+    """Published HTML with a "link to this clause" anchor before each clause."""
+    return mark_safe(with_clause_links(html))  # sanitised at publication; anchors are ours

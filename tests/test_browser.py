@@ -1,0 +1,360 @@
+"""The site in a real browser, as visitors and the operator use it.
+
+Playwright drives Debian's Chromium (no browser download) against the real site
+(gunicorn, production settings, the content/ documents). Every page visited must
+log no console error and request nothing from another origin. Every page found by
+crawling from / must pass axe-core (WCAG 2.1 AA) in both colour schemes and the Nu
+Html Checker, and must not scroll sideways at 320 px. Screenshots go to
+var/screenshots/ for review.
+"""
+
+import json
+import os
+import re
+import subprocess
+from collections import deque
+from urllib.parse import urldefrag, urljoin, urlsplit
+
+import pytest
+from django.conf import settings
+
+from .live import fetch, needs, own_database, start_site
+
+NODE_MODULES = settings.BASE_DIR / "node_modules"
+AXE = NODE_MODULES / "axe-core" / "axe.min.js"
+VNU = NODE_MODULES / "vnu-jar" / "build" / "dist" / "vnu.jar"
+SCREENSHOTS = settings.BASE_DIR / "var" / "screenshots"
+DESKTOP = {"width": 1280, "height": 800}
+PHONE = {"width": 390, "height": 844}
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]  # fmt: skip
+SECOND_VERSION = """
+from agreements.models import Version
+latest = Version.objects.published().filter(document__slug="agreement").latest("number")
+draft = latest.new_draft()
+draft.source = latest.source.replace("2.2. All widgets", "2.2. All widgets, scripts")
+draft.source += "\\n12.1. Requests are answered within one working day.\\n"
+draft.save()
+draft.publish(summary="Scripts count as software (2.2); answer time (12.1).")
+print(draft.number)
+"""
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory, django_db_blocker):
+    directory = tmp_path_factory.mktemp("browser-site")
+    with django_db_blocker.unblock(), own_database(directory) as database_url:
+        site = start_site(database_url, workers=2, DJANGO_STATIC_ROOT=str(directory / "static"))
+        try:
+            assert site.shell(SECOND_VERSION) == "2"
+            yield site
+        finally:
+            site.stop()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    chromium = needs(os.environ.get("KOMMOGEN_CHROMIUM", "chromium"))
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+class Visitor:
+    """A browser context that records console errors and requests to other origins."""
+
+    def __init__(self, browser, site, **options):
+        self.site = site
+        self.problems = []
+        self.context = browser.new_context(**options)
+        self.context.on("request", self.check_origin)
+        self.page = self.context.new_page()
+        self.page.on("console", self.check_console)
+        self.page.on("pageerror", lambda error: self.problems.append(f"script error: {error}"))
+
+    def check_origin(self, request):
+        if not request.url.startswith((self.site.url + "/", "data:", "about:", "blob:")):
+            self.problems.append(f"request to another origin: {request.url}")
+
+    def check_console(self, message):
+        # An error page (404, or a form answered 400) is logged as a failed load of the
+        # document itself: expected. Any other error, a failed asset included, is not.
+        own_status = message.text.startswith("Failed to load resource") and (
+            message.location.get("url") == self.page.url
+        )
+        if message.type == "error" and not own_status:
+            location = message.location.get("url")
+            self.problems.append(f"console error on {self.page.url}: {message.text} ({location})")
+
+    def goto(self, path):
+        response = self.page.goto(self.site.url + path)
+        return response
+
+    def screenshot(self, name):
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        self.page.screenshot(path=SCREENSHOTS / f"{name}.png", full_page=True)
+
+    def close(self):
+        self.context.close()
+        assert self.problems == []
+
+
+@pytest.fixture
+def visitor(browser, site):
+    visitors = []
+
+    def open_visitor(**options):
+        visitors.append(Visitor(browser, site, **options))
+        return visitors[-1]
+
+    yield open_visitor
+    for each in visitors:
+        each.close()
+
+
+def fill_contact_form(page, name="Nguyễn Văn An", email="an@example.com"):
+    page.get_by_label("Your name").fill(name)
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("What is your request about?").select_option("audit")
+    page.get_by_label("Message").fill("We need a CRM audit before the new season. Спасибо!")
+
+
+def test_read_the_agreement_and_follow_a_clause_link(visitor):
+    reader = visitor(viewport=DESKTOP)
+    reader.context.grant_permissions(["clipboard-write"])
+    reader.goto("/")
+    reader.page.get_by_role("link", name="Read the User Agreement").click()
+    assert reader.page.locator("h1").inner_text() == "User Agreement (Public Offer)"
+    reader.page.get_by_role("navigation", name="Contents").get_by_role(
+        "link", name=re.compile("Personal Data")
+    ).click()
+    assert reader.page.url.endswith("#section-7")
+    reader.page.get_by_role("link", name="Link to clause 7.2", exact=True).click()
+    assert reader.page.url.endswith("/agreement/#clause-7-2")
+    assert reader.page.locator("#clause-7-2").evaluate("e => e.matches(':target')")
+    status = reader.page.get_by_role("status").filter(has_text="Copied")
+    assert "/agreement/v/2/#clause-7-2" in status.inner_text()
+    reader.screenshot("agreement-desktop")
+
+
+def test_clause_links_work_without_javascript(visitor):
+    reader = visitor(viewport=PHONE, java_script_enabled=False)
+    reader.goto("/agreement/")
+    reader.page.get_by_role("link", name="Link to clause 4.1", exact=True).click()
+    assert reader.page.url.endswith("#clause-4-1")
+    toc = reader.page.get_by_role("navigation", name="Contents").bounding_box()
+    text = reader.page.locator(".document-text").bounding_box()
+    assert toc["y"] < text["y"]  # on a phone the contents come before the text
+    reader.screenshot("agreement-phone")
+
+
+def test_compare_two_versions(visitor):
+    reader = visitor(viewport=DESKTOP)
+    reader.goto("/agreement/versions/")
+    reader.page.get_by_role("link", name="Changes from version 1").click()
+    assert reader.page.url.endswith("/agreement/compare/1...2/")
+    changed = reader.page.locator("li.change-changed")
+    assert "Clause 2.2" in changed.inner_text()
+    assert "scripts" in changed.locator("ins").inner_text()
+    assert "Clause 12.1" in reader.page.locator("li.change-added").inner_text()
+    reader.page.get_by_role("link", name="Clause 2.2").click()
+    assert reader.page.url.endswith("/agreement/v/2/#clause-2-2")
+    reader.goto("/agreement/compare/1...2/")
+    reader.screenshot("compare-desktop")
+
+
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
+def test_send_the_contact_form_and_see_the_receipt(visitor, viewport):
+    person = visitor(viewport=viewport)
+    person.goto("/contact/")
+    fill_contact_form(person.page)
+    person.page.get_by_label(re.compile("I accept the User Agreement")).check()
+    person.page.get_by_label(re.compile("I give my consent to the processing")).check()
+    name = "desktop" if viewport == DESKTOP else "phone"
+    person.screenshot(f"contact-{name}")
+    person.page.get_by_role("button", name="Send request").click()
+    person.page.wait_for_url(re.compile(r"/receipt/"))
+    heading = person.page.locator("h1").inner_text()
+    reference = re.search(r"KG-[A-Z0-9]{10}", person.page.content()).group(0)
+    assert "received" in heading.lower() or reference in heading
+    assert person.page.locator("table.events tbody tr").count() == 3
+    person.screenshot(f"receipt-{name}")
+
+
+def test_form_errors_without_ticking_are_summarised_and_linked(visitor):
+    person = visitor(viewport=PHONE)
+    person.goto("/contact/")
+    fill_contact_form(person.page)
+    person.page.get_by_role("button", name="Send request").click()
+    summary = person.page.get_by_role("alert").filter(has_text="Please correct 2 problems")
+    assert summary.is_visible()
+    summary.get_by_role("link", name="Please accept the User Agreement").click()
+    focused = person.page.evaluate("document.activeElement.id")
+    assert focused == "id_accept_agreement"
+    described = person.page.locator("#id_accept_agreement").get_attribute("aria-describedby")
+    assert described == "id_accept_agreement-error"
+    assert person.page.get_by_label("Your name").input_value() == "Nguyễn Văn An"  # kept
+    person.screenshot("contact-errors-phone")
+
+
+def test_withdraw_consent(visitor):
+    person = visitor(viewport=DESKTOP)
+    person.goto("/contact/")
+    fill_contact_form(person.page, email="leaving@example.com")
+    person.page.get_by_label(re.compile("I accept the User Agreement")).check()
+    person.page.get_by_label(re.compile("I give my consent to the processing")).check()
+    person.page.get_by_role("button", name="Send request").click()
+    person.page.wait_for_url(re.compile(r"/receipt/"))
+    person.page.get_by_role("contentinfo").get_by_role("link", name="Withdraw consent").click()
+    person.page.get_by_label("The email you gave us").fill("leaving@example.com")
+    person.page.get_by_label(re.compile("processing of personal data", re.I)).first.check()
+    person.page.get_by_role("button", name="Withdraw consent").click()
+    person.page.wait_for_url(re.compile(r"/consent/withdraw/.+/"))
+    assert "withdraw" in person.page.locator("h1").inner_text().lower()
+    person.screenshot("withdrawal-desktop")
+
+
+def test_the_markdown_editor_previews_with_the_public_rendering_under_the_csp(visitor):
+    operator = visitor(viewport=DESKTOP)
+    operator.site.shell(
+        "from django.contrib.auth.models import User; "
+        "User.objects.filter(username='operator').exists() or "
+        "User.objects.create_superuser('operator', 'op@example.com', 'a long passphrase'); print(1)"
+    )
+    operator.goto("/admin/login/?next=/admin/agreements/version/add/")
+    operator.page.get_by_label("Username").fill("operator")
+    operator.page.get_by_label("Password").fill("a long passphrase")
+    operator.page.get_by_role("button", name="Log in").click()
+    operator.page.wait_for_url(re.compile(r"/admin/agreements/version/add/"))
+    operator.page.locator("textarea[name=source]").fill("## 1. Terms\n\n1.1. A *new* clause.")
+    preview = operator.page.locator(".markdownx-preview")
+    preview.locator("#clause-1-1").wait_for()
+    assert preview.locator("#clause-1-1 em").inner_text() == "new"
+    assert preview.locator("#section-1").inner_text() == "1. Terms"
+    operator.screenshot("admin-editor")
+
+
+def same_site_links(page, base):
+    hrefs = page.eval_on_selector_all("a[href]", "links => links.map(a => a.href)")
+    for href in hrefs:
+        url, _fragment = urldefrag(urljoin(page.url, href))
+        path = urlsplit(url).path
+        if (
+            url.startswith(base + "/")
+            and not path.startswith("/static/")
+            and not re.search(r"\.(md|json|xml|txt)$|/feed/$", path)
+        ):
+            yield path + (f"?{urlsplit(url).query}" if urlsplit(url).query else "")
+
+
+def crawl(page, base):
+    """Every page reachable from / by links, in the order found."""
+    found, queue = ["/"], deque(["/"])
+    while queue:
+        path = queue.popleft()
+        page.goto(base + path)
+        for link in same_site_links(page, base):
+            if link not in found:
+                found.append(link)
+                queue.append(link)
+    return found
+
+
+AXE_OPTIONS = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}}
+
+
+def axe_violations(page):
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate("options => axe.run(document, options)", AXE_OPTIONS)
+    return [
+        f"{v['id']}: {v['help']} — {[n['target'] for n in v['nodes']][:3]}"
+        for v in result["violations"]
+    ]
+
+
+def head_problems(page, path):
+    """What every page needs: a title, a description, one h1, and (unless an error
+    page) a canonical URL."""
+    found = page.evaluate("""() => ({
+        title: document.title,
+        description: document.querySelector('meta[name=description]')?.content || '',
+        canonical: document.querySelector('link[rel=canonical]')?.href || '',
+        h1: document.querySelectorAll('h1').length,
+        icon: !!document.querySelector('link[rel=icon]'),
+    })""")
+    problems = []
+    if len(found["title"]) < 10 or "KommoGEN" not in found["title"]:
+        problems.append(f"title {found['title']!r}")
+    if len(found["description"]) < 30:
+        problems.append("no meta description")
+    if found["h1"] != 1:
+        problems.append(f"{found['h1']} h1 elements")
+    if not found["icon"]:
+        problems.append("no favicon")
+    if path != "/no-such-page/" and not found["canonical"]:
+        problems.append("no canonical URL")
+    return problems
+
+
+def test_every_page_passes_axe_and_the_html_checker_and_fits_320_px(browser, site, tmp_path):
+    if not AXE.exists() or not VNU.exists():
+        message = "node_modules is missing: run `npm ci` (make does it when npm is present)"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+    java = needs("java")
+    reader = Visitor(browser, site, viewport=DESKTOP)
+    pages = crawl(reader.page, site.url) + ["/no-such-page/"]
+    assert {"/", "/agreement/", "/privacy/", "/consent/", "/contact/", "/evidence/",
+            "/agreement/versions/", "/agreement/compare/1...2/", "/agreement/v/1/",
+            "/consent/withdraw/"} <= set(pages)  # fmt: skip
+    reader.close()
+
+    problems, html_files = [], []
+    for scheme in ("light", "dark"):
+        checker = Visitor(browser, site, viewport=DESKTOP, color_scheme=scheme, bypass_csp=True)
+        for number, path in enumerate(pages):
+            checker.goto(path)
+            problems += [f"{path} ({scheme}): {v}" for v in axe_violations(checker.page)]
+            problems += [f"{path}: {p}" for p in head_problems(checker.page, path)]
+            if scheme == "light":  # the bytes the server sends, not the browser's DOM
+                html_files.append(tmp_path / f"page-{number}.html")
+                html_files[-1].write_bytes(fetch(site.url + path).body)
+        checker.close()
+
+    narrow = Visitor(browser, site, viewport={"width": 320, "height": 640})
+    for path in pages:
+        narrow.goto(path)
+        overflow = narrow.page.evaluate(
+            "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+        )
+        if overflow > 0:
+            problems.append(f"{path}: scrolls sideways by {overflow}px at 320 px")
+    narrow.close()
+
+    vnu = subprocess.run(
+        [java, "-jar", VNU, "--errors-only", "--format", "json", "--stdout", *html_files],
+        capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    for message in json.loads(vnu.stdout)["messages"]:
+        page = pages[int(re.search(r"page-(\d+)\.html", message["url"]).group(1))]
+        problems.append(f"{page}: HTML: {message['message']} (line {message.get('lastLine')})")
+    assert problems == [], "\n".join(problems)
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_screenshots_of_the_main_pages(browser, site, scheme):
+    for viewport, name in ((DESKTOP, "desktop"), (PHONE, "phone")):
+        reader = Visitor(browser, site, viewport=viewport, color_scheme=scheme)
+        for path, page_name in (("/", "home"), ("/agreement/", "agreement"),
+                                ("/agreement/versions/", "history"), ("/privacy/", "privacy"),
+                                ("/no-such-page/", "not-found")):  # fmt: skip
+            reader.goto(path)
+            reader.screenshot(f"{page_name}-{name}-{scheme}")
+        reader.close()
+    assert len(list(SCREENSHOTS.glob(f"*-{scheme}.png"))) >= 10
