@@ -5,9 +5,13 @@ assets it is drawn with, and two settings; the ETag is a digest of exactly those
 """
 
 import hashlib
+import time
+from collections import OrderedDict
+from dataclasses import dataclass
 from functools import lru_cache
 
 from django.conf import settings
+from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.cache import get_conditional_response
 from django.utils.http import http_date
@@ -31,8 +35,13 @@ def page_version():
 
 def etag_for(*versions):
     """A weak ETag: the page is the same text, though a proxy may recompress it."""
-    parts = [page_version()] + [f"{v.pk}:{v.fingerprint}" if v else "-" for v in versions]
-    return 'W/"' + hashlib.sha256("|".join(parts).encode()).hexdigest()[:32] + '"'
+    return _etag(tuple(f"{v.pk}:{v.fingerprint}" if v else "-" for v in versions))
+
+
+@lru_cache(maxsize=256)
+def _etag(parts):
+    digest = hashlib.sha256("|".join((page_version(), *parts)).encode()).hexdigest()
+    return f'W/"{digest[:32]}"'
 
 
 def last_modified_of(*versions):
@@ -54,3 +63,61 @@ def add_validators(response, etag, last_modified):
         response["Last-Modified"] = http_date(last_modified)
     response["Cache-Control"] = CACHE_CONTROL
     return response
+
+
+# --- The hot path of document pages ------------------------------------------------
+#
+# Which versions a document page shows changes only when a version is published or a
+# scheduled one takes effect. Each process remembers it for KOMMOGEN_PAGE_STATE_SECONDS
+# (never past a scheduled version's effective time), and remembers rendered pages by
+# ETag, so a repeated GET costs neither a query nor a render. A version published by
+# another process or server shows within that many seconds; one published in this
+# process, at once. Evidence never relies on this: the contact form re-reads the
+# current versions from the database when it is submitted.
+
+
+@dataclass
+class DocumentState:
+    current: object
+    upcoming: object
+    expires: float
+
+    def is_fresh(self):
+        upcoming_pending = self.upcoming is None or self.upcoming.effective_at > timezone.now()
+        return time.monotonic() < self.expires and upcoming_pending
+
+
+_states = {}
+_pages = OrderedDict()
+PAGE_CACHE_SIZE = 64
+
+
+def document_state(slug, load):
+    """(current, upcoming) of a document: load() → that pair, called when stale."""
+    state = _states.get(slug)
+    if state is None or not state.is_fresh():
+        current, upcoming = load()
+        lifetime = settings.KOMMOGEN_PAGE_STATE_SECONDS
+        state = _states[slug] = DocumentState(current, upcoming, time.monotonic() + lifetime)
+    return state.current, state.upcoming
+
+
+def cached_page(key, render_page):
+    """The response for key: rendered once, then rebuilt from the remembered bytes."""
+    remembered = _pages.get(key)
+    if remembered is None:
+        response = render_page()
+        if response.status_code != 200:
+            return response
+        remembered = _pages[key] = (response.content, response["Content-Type"])
+        while len(_pages) > PAGE_CACHE_SIZE:
+            _pages.popitem(last=False)
+    else:
+        _pages.move_to_end(key)
+    return HttpResponse(remembered[0], content_type=remembered[1])
+
+
+def forget():
+    """Drop what this process remembers (after a publication)."""
+    _states.clear()
+    _pages.clear()

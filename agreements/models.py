@@ -13,6 +13,7 @@ from django.db import models, transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from . import caching
 from .rendering import normalise_source, render_markdown
 
 
@@ -223,6 +224,7 @@ class Version(models.Model):
                 published_at=now,
             )
         self.refresh_from_db()
+        caching.forget()  # this process shows it at once; others within a second
         return self
 
     def new_draft(self):

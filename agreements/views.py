@@ -14,7 +14,14 @@ from django.views import View
 from django.views.decorators.cache import never_cache
 
 from . import evidence
-from .caching import add_validators, etag_for, last_modified_of, not_modified
+from .caching import (
+    add_validators,
+    cached_page,
+    document_state,
+    etag_for,
+    last_modified_of,
+    not_modified,
+)
 from .clients import client_ip, over_rate_limit, rate_limit_window
 from .diff import redline
 from .forms import (
@@ -73,20 +80,30 @@ class DocumentPageMixin:
         return render(self.request, self.template_name, context | extra)
 
     def conditional(self, versions, render_page):
-        """304 when the visitor's copy shows the same versions with the same templates."""
+        """304 when the visitor's copy shows the same versions with the same templates;
+        otherwise the page, rendered once per process for these versions."""
         etag, last_modified = etag_for(*versions), last_modified_of(*versions)
         response = not_modified(self.request, etag, last_modified)
         if response is None:
-            response = render_page()
+            key = (etag, self.request.path, self.template_name)
+            response = cached_page(key, render_page)
         return add_validators(response, etag, last_modified)
+
+    def current_and_upcoming(self):
+        """Remembered by this process for a second at most (agreements/caching.py)."""
+
+        def load():  # only when stale: even building a queryset costs more than the rest
+            versions = self.versions()
+            return versions.current(), versions.scheduled().order_by("number").first()
+
+        return document_state(self.kwargs["document"], load)
 
 
 class CurrentVersionView(DocumentPageMixin, View):
     def get(self, request, document):
-        current = self.versions().current()
+        current, upcoming = self.current_and_upcoming()
         if current is None:
             return self.no_published_version()
-        upcoming = self.versions().scheduled().order_by("number").first()
         return self.conditional(
             [current, upcoming],
             lambda: self.render_version(current, current, upcoming=upcoming, is_current_page=True),
@@ -96,7 +113,7 @@ class CurrentVersionView(DocumentPageMixin, View):
 class VersionView(DocumentPageMixin, View):
     def get(self, request, document, number):
         version = self.published_version(number)
-        current = self.versions().current()
+        current, _upcoming = self.current_and_upcoming()
         return self.conditional([version, current], lambda: self.render_version(version, current))
 
 

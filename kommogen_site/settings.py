@@ -125,7 +125,8 @@ TEMPLATES = [
 DATABASES = {
     "default": dj_database_url.parse(
         os.environ.get("DATABASE_URL", f"sqlite:///{VAR_DIR / 'db.sqlite3'}"),
-        conn_max_age=env_int("DJANGO_DB_CONN_MAX_AGE", 0),
+        conn_max_age=env_int("DJANGO_DB_CONN_MAX_AGE", 60),
+        conn_health_checks=True,
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
@@ -225,6 +226,9 @@ KOMMOGEN_RATE_LIMIT = os.environ.get("KOMMOGEN_RATE_LIMIT", "5/600")
 # How many reverse proxies in front of gunicorn append to X-Forwarded-For (0: none,
 # the client's address is REMOTE_ADDR and X-Forwarded-For is ignored).
 KOMMOGEN_TRUSTED_PROXIES = env_int("KOMMOGEN_TRUSTED_PROXIES", 0)
+# How long a process may keep showing a document page's versions before asking the
+# database again (a version published elsewhere appears within this many seconds).
+KOMMOGEN_PAGE_STATE_SECONDS = env_int("KOMMOGEN_PAGE_STATE_SECONDS", 1)
 # A form sent sooner than this after it was shown is taken for a bot.
 KOMMOGEN_MIN_FILL_SECONDS = env_int("KOMMOGEN_MIN_FILL_SECONDS", 3)
 # Larger request bodies are refused with 400 before any form is read.

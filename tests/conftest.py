@@ -5,6 +5,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from agreements import caching
 from agreements.models import Document, Version
 
 from .live import live_site, live_site_factory, server_database  # noqa: F401 (fixtures)
@@ -22,6 +23,14 @@ def plain_static_storage(settings):
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+
+
+@pytest.fixture(autouse=True)
+def forget_document_pages():
+    # Each test has its own database; what a process remembers must not leak across.
+    caching.forget()
+    yield
+    caching.forget()
 
 
 AGREEMENT_TEXT = """## 1. General Provisions

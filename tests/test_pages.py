@@ -1,6 +1,7 @@
 """The public document pages, the raw download and their 404s, over HTTP."""
 
 import hashlib
+import time
 
 import pytest
 from django.db import connection
@@ -36,6 +37,29 @@ def test_the_agreement_page_reads_no_markdown_and_makes_two_queries(client, publ
     with CaptureQueriesContext(connection) as queries:
         assert client.get("/agreement/").status_code == 200
     assert len(queries) <= 2
+
+
+def test_a_repeated_request_is_answered_from_what_the_process_remembers(client, publish):
+    publish()
+    first = client.get("/agreement/")
+    with CaptureQueriesContext(connection) as queries:
+        again = client.get("/agreement/")
+    assert len(queries) == 0 and again.content == first.content
+    assert again["ETag"] == first["ETag"]
+
+
+def test_a_version_published_elsewhere_shows_within_the_state_lifetime(
+    client, publish, monkeypatch, settings
+):
+    settings.KOMMOGEN_PAGE_STATE_SECONDS = 30
+    publish()
+    assert "Version</dt><dd>1<" in client.get("/agreement/").text.replace("\n", "")
+    monkeypatch.setattr("agreements.caching.forget", lambda: None)  # as in another process
+    publish(SECOND_TEXT)
+    assert "Version</dt><dd>1<" in client.get("/agreement/").text.replace("\n", "")
+    later_clock = time.monotonic() + 31
+    monkeypatch.setattr("agreements.caching.time.monotonic", lambda: later_clock)
+    assert "Version</dt><dd>2<" in client.get("/agreement/").text.replace("\n", "")
 
 
 def test_the_page_announces_a_scheduled_version(client, publish):
