@@ -26,8 +26,11 @@ class _Echo:
 
 
 def rows(events):
-    for event in events.select_related("version__document").iterator(chunk_size=2000):
-        yield event, evidence.record(event)
+    """(event, record) in order, streaming: versions are read once, not with every event
+    (a version carries its whole text, which a join would load thousands of times)."""
+    versions = evidence.versions_by_pk()
+    for event in events.select_related(None).iterator(chunk_size=2000):
+        yield event, evidence.record(event, versions.get(event.version_id))
 
 
 def csv_lines(events):
