@@ -9,7 +9,7 @@ WITH_KEY = DJANGO_SECRET_KEY="$${DJANGO_SECRET_KEY:-$$(cat var/secret-key)}"
 DEPLOY_ENV = DJANGO_DEBUG=false KOMMOGEN_HTTPS=true DJANGO_ALLOWED_HOSTS=www.kommogen.com \
 	DJANGO_SECRET_KEY=deploy-check-$$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')
 
-.PHONY: install checkers run admin test pytest lint migrations-check deploy-check lock clean
+.PHONY: install checkers bench run admin test pytest lint migrations-check deploy-check lock clean
 
 install: $(VENV)/.installed
 
@@ -60,6 +60,10 @@ test: lint migrations-check deploy-check pytest
 
 pytest: install checkers
 	DJANGO_SECRET_KEY=tests-only-key-$$$$ $(BIN)/pytest $(PYTEST_ARGS)
+
+# Benchmarks, by hand (not part of make test): about 10 minutes; see bench/README.md.
+bench: install
+	$(BIN)/python -m bench.run
 
 lock: install
 	$(BIN)/pip install --quiet pip-tools

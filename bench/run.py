@@ -1,0 +1,510 @@
+"""The benchmark suite (`make bench`): the site under the production gunicorn config on
+127.0.0.1, measured side by side with references in the same run, alternating rounds,
+reported as medians and ratios. Writes a Markdown table to stdout and bench/results.json.
+
+Environment: BENCH_ROUNDS (5), BENCH_SECONDS per wrk run (5), BENCH_CONNECTIONS (32),
+BENCH_SCALES (10000,100000,1000000), BENCH_POSTGRES_URL (a PostgreSQL URL whose user may
+CREATE DATABASE; by default the local kommogen role, skipped if it does not answer).
+"""
+
+import gzip
+import http.client
+import json
+import os
+import platform
+import re
+import secrets
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.parse
+import urllib.request
+from datetime import UTC, datetime
+from pathlib import Path
+
+BASE = Path(__file__).resolve().parent.parent
+PYTHON = sys.executable
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "5"))
+SECONDS = int(os.environ.get("BENCH_SECONDS", "5"))
+CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "32"))
+SCALES = [int(n) for n in os.environ.get("BENCH_SCALES", "10000,100000,1000000").split(",")]
+POSTGRES_URL = os.environ.get(
+    "BENCH_POSTGRES_URL", "postgres://kommogen:kommogen@127.0.0.1:5432/postgres"
+)
+SUBMISSIONS = {1: 100, 8: 300, 32: 400}  # requests per measurement, by concurrency
+
+
+def log(message):
+    print(f"[bench {datetime.now(UTC):%H:%M:%S}] {message}", file=sys.stderr, flush=True)
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Site:
+    """gunicorn with gunicorn.conf.py and the production settings, on its own database."""
+
+    def __init__(self, workdir, database_url):
+        self.workdir, self.port = workdir, free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.env = {
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "bench.settings",
+            "DJANGO_SECRET_KEY": secrets.token_urlsafe(40),
+            "DJANGO_DEBUG": "false",
+            "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
+            "DATABASE_URL": database_url,
+            "DJANGO_STATIC_ROOT": str(workdir / "static"),
+            "BENCH_REFERENCE_FILE": str(workdir / "agreement.html"),
+            # Lifted by settings for the bench, as an operator could; no bench-only code path.
+            "KOMMOGEN_RATE_LIMIT": "0",
+            "KOMMOGEN_MIN_FILL_SECONDS": "0",
+        }
+        self.server = None
+
+    def manage(self, *args, check=True):
+        return subprocess.run(
+            [PYTHON, "manage.py", *args], cwd=BASE, env=self.env, check=check,
+            capture_output=True, text=True,
+        )  # fmt: skip
+
+    def prepare(self):
+        self.manage("migrate", "-v0")
+        self.manage("load_content")
+        self.manage("collectstatic", "--noinput", "-v0")
+        code = (
+            "from django.db import connection\n"
+            "pk = 'BIGSERIAL PRIMARY KEY' if connection.vendor == 'postgresql' "
+            "else 'INTEGER PRIMARY KEY AUTOINCREMENT'\n"
+            "connection.cursor().execute(f'CREATE TABLE IF NOT EXISTS bench_reference_row "
+            "(id {pk}, body TEXT NOT NULL, created_at TIMESTAMP NOT NULL)')\n"
+        )
+        self.manage("shell", "--no-imports", "-c", code)
+
+    def start(self):
+        self.server = subprocess.Popen(
+            [PYTHON, "-m", "gunicorn", "-c", "gunicorn.conf.py", "--bind", f"127.0.0.1:{self.port}",
+             "--no-control-socket", "--access-logfile", "/dev/null", "--error-logfile", "-"],
+            cwd=BASE, env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        for _ in range(300):
+            try:
+                urllib.request.urlopen(self.url + "/healthz", timeout=2)
+                return self
+            except OSError:
+                time.sleep(0.1)
+        raise RuntimeError("gunicorn did not start")
+
+    def restart(self):
+        """Again, so that whitenoise sees files written after the first start."""
+        self.stop()
+        return self.start()
+
+    def stop(self):
+        if self.server:
+            self.server.send_signal(signal.SIGTERM)
+            self.server.wait(timeout=30)
+            self.server = None
+
+    def worker_rss_mb(self):
+        path = Path(f"/proc/{self.server.pid}/task/{self.server.pid}/children")
+        sizes = []
+        for pid in path.read_text().split():
+            status = Path(f"/proc/{pid}/status").read_text()
+            sizes.append(int(re.search(r"VmRSS:\s+(\d+) kB", status).group(1)) / 1024)
+        return sizes
+
+    def count(self, model):
+        code = f"from agreements.models import {model}; print({model}.objects.count())"
+        return int(self.manage("shell", "--no-imports", "-c", code).stdout.split()[-1])
+
+
+# --- load generators --------------------------------------------------------------
+
+
+def wrk(url, headers=()):
+    """wrk for SECONDS at CONNECTIONS: requests/s, p50 and p99 latency in ms, non-2xx/3xx."""
+    command = ["wrk", "-t2", f"-c{CONNECTIONS}", f"-d{SECONDS}s", "--latency", url]
+    for header in headers:
+        command[1:1] = ["-H", header]
+    out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    latency = dict(re.findall(r"^\s+(50|99)%\s+([\d.]+\w+)", out, re.M))
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    return {
+        "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
+        "p50_ms": milliseconds(latency["50"]),
+        "p99_ms": milliseconds(latency["99"]),
+        "bad": int(errors.group(1)) if errors else 0,
+    }
+
+
+def milliseconds(value):
+    number, unit = re.match(r"([\d.]+)(\w+)", value).groups()
+    return float(number) * {"us": 0.001, "ms": 1, "s": 1000, "m": 60000}[unit]
+
+
+def form_session(site):
+    """A visitor's CSRF cookie and the contact form's hidden fields, as a browser gets them."""
+    response = urllib.request.urlopen(site.url + "/contact/")
+    page = response.read().decode()
+    cookie = response.headers["Set-Cookie"].split(";")[0]
+    fields = dict(re.findall(r'name="(csrfmiddlewaretoken|form_token)" value="([^"]+)"', page))
+    return cookie, fields
+
+
+def closed_loop(site, path, body, cookie, total, concurrency):
+    """`total` POSTs over `concurrency` keep-alive connections; each request completes, so
+    every redirect is counted. Returns requests/s and the count of each status."""
+    statuses, lock = {}, threading.Lock()
+    per_thread = [total // concurrency + (i < total % concurrency) for i in range(concurrency)]
+    headers = {"Content-Type": "application/x-www-form-urlencoded", "Cookie": cookie,
+               "Referer": site.url + "/contact/"}  # fmt: skip
+
+    def client(count):
+        connection = http.client.HTTPConnection("127.0.0.1", site.port, timeout=60)
+        for _ in range(count):
+            try:
+                connection.request("POST", path, body, headers)
+                response = connection.getresponse()
+                response.read()
+                status = response.status
+            except (OSError, http.client.HTTPException):
+                status, connection = "error", http.client.HTTPConnection("127.0.0.1", site.port)
+            with lock:
+                statuses[status] = statuses.get(status, 0) + 1
+
+    threads = [threading.Thread(target=client, args=(n,)) for n in per_thread]
+    start = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return {"rps": total / (time.perf_counter() - start), "statuses": statuses}
+
+
+# --- the measurements ------------------------------------------------------------
+
+
+def median_of(runs, key):
+    return statistics.median(run[key] for run in runs)
+
+
+def pages(site, results):
+    """1, 2 and 5: /agreement/ against its references, the 304 path, sizes and RSS."""
+    html = urllib.request.urlopen(site.url + "/agreement/").read()
+    etag = urllib.request.urlopen(site.url + "/agreement/").headers["ETag"]
+    targets = {
+        "agreement": (site.url + "/agreement/", ()),
+        "reference_view": (site.url + "/bench/reference/", ()),
+        "whitenoise": (site.url + "/static/bench/agreement.html", ()),
+        "agreement_304": (site.url + "/agreement/", (f"If-None-Match: {etag}",)),
+    }
+    runs = {name: [] for name in targets}
+    for round_number in range(ROUNDS):
+        order = list(targets)[round_number % 4 :] + list(targets)[: round_number % 4]
+        for name in order:  # alternating order, so no target always runs first
+            url, headers = targets[name]
+            runs[name].append(wrk(url, headers))
+            log(f"round {round_number + 1} {name}: {runs[name][-1]}")
+    for name, measured in runs.items():
+        results["pages"][name] = {
+            "rps": median_of(measured, "rps"), "p50_ms": median_of(measured, "p50_ms"),
+            "p99_ms": median_of(measured, "p99_ms"), "bad": sum(r["bad"] for r in measured),
+            "runs": measured,
+        }  # fmt: skip
+    results["worker_rss_mb"] = max(site.worker_rss_mb())
+    css_bytes = 0
+    for stylesheet in re.findall(rb'href="(/static/css/[^"]+\.css)"', html):
+        request = urllib.request.Request(
+            site.url + stylesheet.decode(), headers={"Accept-Encoding": "br"}
+        )
+        css_bytes += len(urllib.request.urlopen(request).read())  # the .br file whitenoise sends
+    results["transfer"] = {
+        "html_bytes": len(html), "html_gzip_bytes": len(gzip.compress(html, 6)),
+        "css_br_bytes": css_bytes,
+    }  # fmt: skip
+
+
+def submissions(site, label, concurrencies, results):
+    """3: the contact form end to end against one INSERT in one transaction."""
+    cookie, fields = form_session(site)
+    form = {**fields, "name": "Bench Visitor", "email": "bench@example.com",
+            "service": "audit", "message": "A benchmark request.",
+            "accept_agreement": "on", "consent_personal_data": "on"}  # fmt: skip
+    body = urllib.parse.urlencode(form)
+    redirects, outcome = 0, {}
+    for concurrency in concurrencies:
+        total = SUBMISSIONS[concurrency]
+        runs = {"contact": [], "insert": []}
+        for round_number in range(ROUNDS):
+            order = ["contact", "insert"] if round_number % 2 == 0 else ["insert", "contact"]
+            for name in order:
+                path = "/contact/" if name == "contact" else "/bench/insert/"
+                run = closed_loop(site, path, body, cookie, total, concurrency)
+                runs[name].append(run)
+                if name == "contact":
+                    redirects += run["statuses"].get(302, 0)
+                log(f"{label} c={concurrency} round {round_number + 1} {name}: {run}")
+        outcome[concurrency] = {
+            name: {"rps": median_of(measured, "rps"),
+                   "statuses": merged(r["statuses"] for r in measured)}
+            for name, measured in runs.items()
+        }  # fmt: skip
+    stored = site.count("Submission")
+    verify = site.manage("verify_evidence", check=False)
+    results["submissions"][label] = {
+        "by_concurrency": outcome, "redirects_seen": redirects, "submissions_stored": stored,
+        "lost": redirects - stored if stored <= redirects else 0,
+        "unacknowledged_but_stored": max(0, stored - redirects),
+        "verify_evidence": verify.stdout.strip() or verify.stderr.strip(),
+    }  # fmt: skip
+
+
+def merged(status_counts):
+    total = {}
+    for counts in status_counts:
+        for status, count in counts.items():
+            total[str(status)] = total.get(str(status), 0) + count
+    return total
+
+
+def timed_command(site, *args, repeat=1):
+    """Run manage.py `repeat` times: median wall time, and the largest peak RSS of the
+    process itself (wait4's rusage, not the machine's)."""
+    runs = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        process = subprocess.Popen(
+            [PYTHON, "manage.py", *args], cwd=BASE, env=site.env,
+            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        )  # fmt: skip
+        _, status, usage = os.wait4(process.pid, 0)
+        if status != 0:
+            raise RuntimeError(f"manage.py {' '.join(args)} failed: {process.stderr.read()}")
+        runs.append((time.perf_counter() - start, usage.ru_maxrss / 1024))
+    return {"seconds": statistics.median(r[0] for r in runs), "peak_mb": max(r[1] for r in runs)}
+
+
+def evidence_at_scale(workdir, results):
+    """4: verify_evidence and export_evidence on growing logs; seeds only the difference."""
+    site = Site(workdir, f"sqlite:///{workdir / 'evidence.sqlite3'}")
+    site.prepare()
+    # The same commands on an empty log: Django's start-up, subtracted per scale below.
+    verify_args, export_args = ["verify_evidence"], ["export_evidence", "--format", "json"]
+    startup = {
+        "verify": timed_command(site, *verify_args, repeat=3)["seconds"],
+        "export": timed_command(site, *export_args, repeat=3)["seconds"],
+    }
+    results["evidence_startup_seconds"] = startup  # fmt: skip
+    seeded = 0
+    for scale in SCALES:
+        start = time.perf_counter()
+        subprocess.run([PYTHON, "-m", "bench.seed", str(scale - seeded)], cwd=BASE,
+                       env=site.env, check=True, capture_output=True)  # fmt: skip
+        seed_seconds, seeded = time.perf_counter() - start, scale
+        repeat = 1 if scale >= 1_000_000 else 3  # small runs are short, so noisier
+        verify = timed_command(site, *verify_args, repeat=repeat)
+        export = timed_command(site, *export_args, repeat=repeat)
+        results["evidence"][str(scale)] = {
+            "seed_seconds": seed_seconds, "verify": verify, "export": export,
+            "verify_us_per_event": (verify["seconds"] - startup["verify"]) / scale * 1e6,
+            "export_us_per_event": (export["seconds"] - startup["export"]) / scale * 1e6,
+        }  # fmt: skip
+        log(f"evidence {scale}: {results['evidence'][str(scale)]}")
+
+
+# --- the report ------------------------------------------------------------------
+
+
+def machine():
+    cpu = re.search(r"model name\s*:\s*(.+)", Path("/proc/cpuinfo").read_text())
+
+    def version_of(command):
+        try:
+            result = subprocess.run(command, capture_output=True, text=True)
+            return (result.stdout or result.stderr).strip().splitlines()[0]
+        except (OSError, IndexError):
+            return "not found"
+
+    import django
+    import gunicorn
+
+    return {
+        "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "cores": os.cpu_count(), "cpu": cpu.group(1) if cpu else platform.processor(),
+        "python": platform.python_version(), "django": django.get_version(),
+        "gunicorn": gunicorn.__version__, "sqlite": __import__("sqlite3").sqlite_version,
+        "wrk": version_of(["wrk", "--version"]), "postgresql": version_of(["psql", "--version"]),
+        "gunicorn_workers": os.environ.get("GUNICORN_WORKERS", "gunicorn.conf.py default"),
+    }  # fmt: skip
+
+
+def targets(results):
+    pages_, checks = results["pages"], []
+    ref = pages_["reference_view"]
+
+    def check(name, value, goal, met):
+        checks.append({"target": name, "measured": value, "goal": goal, "met": bool(met)})
+
+    ratio = pages_["agreement"]["rps"] / ref["rps"]
+    check("GET /agreement/ req/s vs trivial view", f"{ratio:.2f}x", ">= 0.85x", ratio >= 0.85)
+    p99 = pages_["agreement"]["p99_ms"] / ref["p99_ms"]
+    check("GET /agreement/ p99 vs trivial view", f"{p99:.2f}x", "<= 1.2x", p99 <= 1.2)
+    ratio = pages_["agreement_304"]["rps"] / ref["rps"]
+    check("304 path req/s vs trivial view", f"{ratio:.2f}x", ">= 1.0x", ratio >= 1.0)
+    sqlite = results["submissions"].get("sqlite")
+    if sqlite:
+        c8 = sqlite["by_concurrency"][8]
+        ratio = c8["contact"]["rps"] / c8["insert"]["rps"]
+        check("SQLite submissions c=8 vs one-row insert", f"{ratio:.2f}x", ">= 0.5x", ratio >= 0.5)
+        check_run("SQLite", sqlite, check)
+    postgres = results["submissions"].get("postgresql")
+    if postgres:
+        check_run("PostgreSQL", postgres, check)
+    evidence = results["evidence"]
+    if len(evidence) > 1:
+        for kind in ("verify", "export"):
+            per_event = [e[f"{kind}_us_per_event"] for e in evidence.values()]
+            growth = max(per_event) / min(per_event)
+            check(f"{kind} time per event, {min(SCALES):,} to {max(SCALES):,}",
+                  f"{growth:.2f}x", "<= 1.5x", growth <= 1.5)  # fmt: skip
+            peak = evidence[str(max(SCALES))][kind]["peak_mb"]
+            check(f"{kind} peak memory at {max(SCALES):,}", f"{peak:.0f} MB", "< 150 MB",
+                  peak < 150)  # fmt: skip
+    size = (results["transfer"]["html_gzip_bytes"] + results["transfer"]["css_br_bytes"]) / 1024
+    check("/agreement/ HTML + CSS compressed", f"{size:.1f} KB", "< 30 KB", size < 30)
+    rss = results["worker_rss_mb"]
+    check("gunicorn worker RSS after load", f"{rss:.0f} MB", "< 80 MB", rss < 80)
+    return checks
+
+
+def check_run(label, run, check):
+    fivexx = sum(
+        count for c in run["by_concurrency"].values() for name in ("contact",)
+        for status, count in c[name]["statuses"].items() if status.startswith("5")
+    )  # fmt: skip
+    errors = sum(c["contact"]["statuses"].get("error", 0) for c in run["by_concurrency"].values())
+    ok = (
+        run["lost"] == 0 and fivexx == 0 and errors == 0 and run["verify_evidence"].startswith("OK")
+    )
+    check(f"{label} submissions: lost / 5xx / chain",
+          f"{run['lost']} lost, {fivexx} 5xx, {run['verify_evidence'][:40]}",
+          "0 lost, 0 5xx, chain OK", ok)  # fmt: skip
+
+
+def markdown(results):
+    lines = [f"Run {results['machine']['date']} on {results['machine']['cores']} cores "
+             f"({results['machine']['cpu']}); Python {results['machine']['python']}, "
+             f"Django {results['machine']['django']}, gunicorn {results['machine']['gunicorn']}, "
+             f"SQLite {results['machine']['sqlite']}, {results['machine']['postgresql']}, "
+             f"{results['machine']['wrk']}. Medians of {ROUNDS} alternating rounds; wrk "
+             f"{CONNECTIONS} connections, {SECONDS} s per run.", "",
+             "| Target | Measured | Goal | Met |", "| --- | --- | --- | --- |"]  # fmt: skip
+    for item in results["targets"]:
+        met = "yes" if item["met"] else "**no**"
+        lines.append(f"| {item['target']} | {item['measured']} | {item['goal']} | {met} |")
+    lines += ["", "| GET | req/s | p50 ms | p99 ms |", "| --- | --- | --- | --- |"]
+    for name, page in results["pages"].items():
+        lines.append(
+            f"| {name} | {page['rps']:.0f} | {page['p50_ms']:.2f} | {page['p99_ms']:.2f} |"
+        )
+    lines += ["", "| Submissions | concurrency | contact req/s | one-row insert req/s | ratio |",
+              "| --- | --- | --- | --- | --- |"]  # fmt: skip
+    for label, run in results["submissions"].items():
+        for concurrency, c in run["by_concurrency"].items():
+            contact, insert = c["contact"]["rps"], c["insert"]["rps"]
+            lines.append(f"| {label} | {concurrency} | {contact:.0f} | {insert:.0f} | "
+                         f"{contact / insert:.2f}x |")  # fmt: skip
+    startup = results.get("evidence_startup_seconds", {"verify": 0, "export": 0})
+    lines += ["", "Per-event times exclude the command's start-up on an empty log "
+              f"(verify {startup['verify']:.2f} s, export {startup['export']:.2f} s).",
+              "", "| Events | seed s | verify s | verify µs/event | verify peak MB | "
+              "export s | export µs/event | export peak MB |",
+              "| --- | --- | --- | --- | --- | --- | --- | --- |"]  # fmt: skip
+    for scale, e in results["evidence"].items():
+        lines.append(
+            f"| {int(scale):,} | {e['seed_seconds']:.1f} | {e['verify']['seconds']:.1f} | "
+            f"{e['verify_us_per_event']:.1f} | {e['verify']['peak_mb']:.0f} | "
+            f"{e['export']['seconds']:.1f} | {e['export_us_per_event']:.1f} | "
+            f"{e['export']['peak_mb']:.0f} |"
+        )
+    t = results["transfer"]
+    lines += ["", f"/agreement/: {t['html_bytes']:,} B of HTML, {t['html_gzip_bytes']:,} B "
+              f"gzipped; stylesheets {t['css_br_bytes']:,} B as brotli. Worker RSS after load: "
+              f"{results['worker_rss_mb']:.0f} MB (largest worker)."]  # fmt: skip
+    return "\n".join(lines)
+
+
+def postgres_database():
+    """A fresh PostgreSQL database for the bench, or None when no server answers."""
+    try:
+        import psycopg
+
+        admin = psycopg.connect(POSTGRES_URL, autocommit=True, connect_timeout=3)
+    except Exception as error:  # noqa: BLE001 (any failure means: no PostgreSQL here)
+        log(f"PostgreSQL not measured ({error}); set BENCH_POSTGRES_URL")
+        return None, None
+    name = f"kommogen_bench_{secrets.token_hex(4)}"
+    admin.execute(f'CREATE DATABASE "{name}"')
+    url = urllib.parse.urlsplit(POSTGRES_URL)._replace(path=f"/{name}").geturl()
+    return url, lambda: admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+
+
+def main():
+    if not shutil.which("wrk"):
+        sys.exit("wrk is not installed: sudo apt-get install wrk (Debian/Ubuntu), then make bench")
+    started = time.perf_counter()
+    results = {"machine": machine(), "pages": {}, "submissions": {}, "evidence": {}}
+    with tempfile.TemporaryDirectory(prefix="kommogen-bench-") as tmp:
+        workdir = Path(tmp)
+        (workdir / "agreement.html").write_bytes(b"")
+        site = Site(workdir, f"sqlite:///{workdir / 'site.sqlite3'}")
+        site.prepare()
+        site.start()
+        html = urllib.request.urlopen(site.url + "/agreement/").read()
+        (workdir / "agreement.html").write_bytes(html)
+        (workdir / "static" / "bench").mkdir(parents=True, exist_ok=True)
+        (workdir / "static" / "bench" / "agreement.html").write_bytes(html)
+        site.restart()  # the references now serve the same bytes
+        try:
+            log("pages: /agreement/, its references and the 304 path")
+            pages(site, results)
+            log("submissions on SQLite")
+            submissions(site, "sqlite", [1, 8, 32], results)
+        finally:
+            site.stop()
+        url, drop = postgres_database()
+        if url:
+            pg_dir = workdir / "pg"
+            pg_dir.mkdir()
+            (pg_dir / "agreement.html").write_bytes(html)
+            pg_site = Site(pg_dir, url)
+            try:
+                pg_site.prepare()
+                pg_site.start()
+                log("submissions on PostgreSQL")
+                submissions(pg_site, "postgresql", [8, 32], results)
+            finally:
+                pg_site.stop()
+                drop()
+        log("evidence at scale")
+        (workdir / "evidence").mkdir()
+        evidence_at_scale(workdir / "evidence", results)
+    results["targets"] = targets(results)
+    results["minutes"] = (time.perf_counter() - started) / 60
+    (BASE / "bench" / "results.json").write_text(json.dumps(results, indent=2) + "\n")
+    print(markdown(results))
+    print(f"\nFinished in {results['minutes']:.1f} minutes; details in bench/results.json.")
+
+
+if __name__ == "__main__":
+    main()

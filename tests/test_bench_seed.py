@@ -1,0 +1,20 @@
+"""The benchmark's seeder writes a chain the site itself verifies (bench/seed.py)."""
+
+import pytest
+
+from agreements.evidence import verify_chain
+from bench import seed
+
+
+def test_seeded_events_form_a_chain_that_verifies(documents, send_request):
+    assert send_request().status_code == 302  # a real submission first: 3 events
+    with pytest.raises(SystemExit, match="real submissions"):
+        seed.main(10)
+
+
+def test_seeding_continues_the_chain(documents, capsys):
+    seed.main(250)
+    seed.main(50)
+    result = verify_chain()
+    assert result.ok and result.count == 300
+    assert capsys.readouterr().out.split() == ["250", "300"]
