@@ -234,10 +234,7 @@ def contact(request):
     form = ContactForm(request.POST, versions=versions)
     if not form.is_valid():
         return render_contact(request, form, versions, status=400)
-    fields = {
-        key: form.cleaned_data[key]
-        for key in ("name", "email", "contact", "company", "service", "message")
-    }
+    fields = {key: form.cleaned_data[key] for key in CONTACT_FIELDS}
     consents = {
         AcceptanceEvent.PURPOSE_AGREEMENT: True,
         AcceptanceEvent.PURPOSE_PERSONAL_DATA: True,
@@ -330,11 +327,7 @@ def healthz(request):
 
 def robots_txt(request):
     lines = ["User-agent: *", "Disallow: /receipt/", "Disallow: /consent/withdraw/"]
-    lines += [
-        "Disallow: /agreement/draft/",
-        "Disallow: /privacy/draft/",
-        "Disallow: /consent/draft/",
-    ]
+    lines += [f"Disallow: /{slug}/draft/" for slug, _title in Document.SLUGS]
     if settings.ADMIN_PATH == "admin/":
         # A custom admin path stays unlisted; admin pages also send X-Robots-Tag: noindex.
         lines.append("Disallow: /admin/")
