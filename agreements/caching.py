@@ -52,15 +52,30 @@ def last_modified_of(*versions):
     return int(max(moments).timestamp()) if moments else None  # HTTP dates have seconds
 
 
+CONDITIONAL_HEADERS = (
+    "HTTP_IF_MATCH",
+    "HTTP_IF_NONE_MATCH",
+    "HTTP_IF_MODIFIED_SINCE",
+    "HTTP_IF_UNMODIFIED_SINCE",
+)
+
+
 def not_modified(request, etag, last_modified):
     """A 304 response if the client's copy is current, else None."""
+    if not any(header in request.META for header in CONDITIONAL_HEADERS):
+        return None  # a first visit: nothing to compare (and parsing nothing costs time)
     return get_conditional_response(request, etag=etag, last_modified=last_modified)
+
+
+@lru_cache(maxsize=256)
+def _http_date(seconds):
+    return http_date(seconds)
 
 
 def add_validators(response, etag, last_modified):
     response["ETag"] = etag
     if last_modified is not None:
-        response["Last-Modified"] = http_date(last_modified)
+        response["Last-Modified"] = _http_date(last_modified)
     response["Cache-Control"] = CACHE_CONTROL
     return response
 
