@@ -459,7 +459,12 @@ def postgres_database():
     return url, lambda: admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
 
 
+def stop_on_sigterm(signum, frame):
+    raise SystemExit(f"stopped by signal {signum}")  # runs the finally blocks: no stray gunicorn
+
+
 def main():
+    signal.signal(signal.SIGTERM, stop_on_sigterm)
     if not shutil.which("wrk"):
         sys.exit("wrk is not installed: sudo apt-get install wrk (Debian/Ubuntu), then make bench")
     started = time.perf_counter()
