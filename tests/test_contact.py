@@ -2,6 +2,7 @@
 
 import hashlib
 import json
+from datetime import timedelta
 
 import pytest
 from django.core import mail, signing
@@ -216,6 +217,23 @@ def test_a_failing_mail_server_loses_nothing_and_the_command_retries(
     call_command("retry_notifications")
     submission.refresh_from_db()
     assert submission.notification_sent_at is not None and len(mail.outbox) == 1
+
+
+def test_a_notification_never_attempted_is_sent_once_it_is_no_longer_in_flight(send_request):
+    from django.core.management import call_command
+
+    send_request()  # committed, but the worker died before its email (no on_commit ran)
+    submission = Submission.objects.get()
+    call_command("retry_notifications")  # a minute old at most: its request may still send it
+    assert len(mail.outbox) == 0
+    Submission.objects.filter(pk=submission.pk).update(
+        created_at=submission.created_at - timedelta(minutes=2)
+    )
+    call_command("retry_notifications")
+    submission.refresh_from_db()
+    assert submission.notification_sent_at is not None and len(mail.outbox) == 1
+    call_command("retry_notifications")
+    assert len(mail.outbox) == 1  # sent once
 
 
 def test_a_failure_while_appending_evidence_leaves_no_submission(send_request, monkeypatch):

@@ -158,3 +158,17 @@ def test_the_backup_script_makes_a_usable_copy(live_site, tmp_path):
     assert result.returncode == 0, result.stderr
     [copy] = list(backups.iterdir())
     assert copy.name.startswith("kommogen-") and copy.stat().st_size > 10_000
+
+
+def test_every_scheduled_unit_runs_something_that_exists():
+    from django.core.management import get_commands
+
+    timers = sorted((DEPLOY / "systemd").glob("*.timer"))
+    assert {t.stem for t in timers} >= {"kommogen-backup", "kommogen-verify", "kommogen-notify"}
+    for timer in timers:
+        service = timer.with_suffix(".service")
+        command = re.search(r"^ExecStart=(.+)$", service.read_text(), re.M).group(1).split()
+        if "manage.py" in command:
+            assert command[command.index("manage.py") + 1] in get_commands(), service.name
+        else:  # a script of this repository, installed at /srv/kommogen
+            assert (settings.BASE_DIR / command[0].removeprefix("/srv/kommogen/")).exists()
