@@ -1,9 +1,12 @@
 """Redlines: what changed between two versions' Markdown, clause by clause, word by word.
 
 A text is cut into blocks (paragraphs, headings, lists: what blank lines separate), the
-blocks are aligned, and a changed block is compared word by word. Output is escaped text
-with <ins>/<del>; a hidden prefix says "inserted"/"deleted" to screen readers, and the
-stylesheet underlines and strikes through, so colour is never the only signal.
+blocks are aligned, and a changed block is compared word by word. Which blocks changed is
+decided on the Markdown source (the fingerprinted text), so no change is ever hidden; the
+words are shown as a reader sees them, without heading marks or emphasis markers, and a
+change of formatting alone is said in words. Output is escaped text with <ins>/<del>; a
+hidden prefix says "inserted"/"deleted" to screen readers, and the stylesheet underlines
+and strikes through, so colour is never the only signal.
 """
 
 import difflib
@@ -20,6 +23,11 @@ TOKENS = re.compile(r"\s+|\w+|[^\w\s]")
 # Two blocks with the same clause number, or this alike, are one clause changed, not one
 # removed and another added.
 SAME_CLAUSE_RATIO = 0.5
+
+HEADING_MARK = re.compile(r"^#{1,6}\s+", re.M)
+STRONG = re.compile(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1")
+EMPHASIS = re.compile(r"(?<![\w*])([*_])(?=\S)(.+?)(?<=\S)\1(?![\w*])")
+FORMATTING_ONLY = '<span class="change-note">(Only the formatting changed: bold or italics.)</span>'
 
 
 @dataclass(frozen=True)
@@ -57,6 +65,11 @@ def describe(block):
     return "", ""
 
 
+def readable(block):
+    """A block as a reader sees it: no heading marks, no **bold** or *italic* markers."""
+    return EMPHASIS.sub(r"\2", STRONG.sub(r"\2", HEADING_MARK.sub("", block)))
+
+
 def marked(tag, text):
     word = "inserted" if tag == "ins" else "deleted"
     hidden = '<span class="visually-hidden">{}</span>'
@@ -65,6 +78,9 @@ def marked(tag, text):
 
 
 def word_diff(old, new):
+    old, new = readable(old), readable(new)
+    if old == new:  # the source differs (the caller compared it), only in its markers
+        return f"{escape(new)} {FORMATTING_ONLY}"
     old_tokens, new_tokens = TOKENS.findall(old), TOKENS.findall(new)
     matcher = difflib.SequenceMatcher(None, old_tokens, new_tokens, autojunk=False)
     parts = []
@@ -103,9 +119,9 @@ def replaced(old_blocks, new_blocks):
             changes.append(change("changed", new, word_diff(old, new)))
             continue
         if old:
-            changes.append(change("removed", old, marked("del", old)))
+            changes.append(change("removed", old, marked("del", readable(old))))
         if new:
-            changes.append(change("added", new, marked("ins", new)))
+            changes.append(change("added", new, marked("ins", readable(new))))
     return changes
 
 
@@ -119,9 +135,9 @@ def redline(old_source, new_source):
         if op == "equal":
             unchanged += i2 - i1
         elif op == "delete":
-            changes += [change("removed", block, marked("del", block)) for block in old[i1:i2]]
+            changes += [change("removed", b, marked("del", readable(b))) for b in old[i1:i2]]
         elif op == "insert":
-            changes += [change("added", block, marked("ins", block)) for block in new[j1:j2]]
+            changes += [change("added", b, marked("ins", readable(b))) for b in new[j1:j2]]
         else:
             changes += replaced(old[i1:i2], new[j1:j2])
     return Redline(changes=tuple(changes), unchanged=unchanged)

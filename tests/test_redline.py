@@ -101,3 +101,17 @@ def test_a_changed_version_notice_on_the_form_links_to_the_redline(
     response = client.post("/contact/", {**VALID_REQUEST, "form_token": token})
     assert response.status_code == 409
     assert 'href="/agreement/compare/1...2/"' in response.content.decode()
+
+
+def test_markdown_markers_are_not_shown_and_formatting_alone_is_said_in_words():
+    old = "## 3. Payment\n\n3.1. Payment is **non-refundable**.\n\n3.2. Prices are *net*.\n"
+    new = "## 3. Payment terms\n\n3.1. Payment is **final**.\n\n3.2. Prices are **net**.\n"
+    heading, price, vat = redline(old, new).changes
+    assert heading.label == "Section 3" and heading.html.startswith("3. Payment")
+    assert "#" not in heading.html and re.search(r"<ins>.*terms.*</ins>", heading.html)
+    assert "*" not in price.html and re.search(r"<del>.*non.*</del>", price.html)
+    assert re.search(r"<ins>.*final.*</ins>", price.html)
+    assert vat.kind == "changed" and "<ins>" not in vat.html and "<del>" not in vat.html
+    assert "3.2. Prices are net." in vat.html and "Only the formatting changed" in vat.html
+    added = redline(old, old + "\n3.3. A **new** clause.\n").changes[0]
+    assert added.kind == "added" and "**" not in added.html and "A new clause" in added.html
