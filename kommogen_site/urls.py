@@ -5,6 +5,7 @@ from django.urls import include, path
 from markdownx.views import MarkdownifyView
 
 urlpatterns = [
+    path("", include("agreements.urls")),  # the public pages, tried first
     path(settings.ADMIN_PATH, admin.site.urls),
     # The editor's preview, behind staff login; image uploads are not mounted at all.
     path(
@@ -12,5 +13,4 @@ urlpatterns = [
         staff_member_required(MarkdownifyView.as_view()),
         name="markdownx_markdownify",
     ),
-    path("", include("agreements.urls")),
 ]
