@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from django.conf import settings
-from django.http import HttpResponse
+from django.http import HttpResponse, HttpResponseNotModified
 from django.utils import timezone
 from django.utils.cache import get_conditional_response
 from django.utils.http import http_date
@@ -62,8 +62,13 @@ CONDITIONAL_HEADERS = (
 
 def not_modified(request, etag, last_modified):
     """A 304 response if the client's copy is current, else None."""
-    if not any(header in request.META for header in CONDITIONAL_HEADERS):
+    meta = request.META
+    if not any(header in meta for header in CONDITIONAL_HEADERS):
         return None  # a first visit: nothing to compare (and parsing nothing costs time)
+    if meta.get("HTTP_IF_NONE_MATCH") == etag and not (
+        "HTTP_IF_MATCH" in meta or "HTTP_IF_UNMODIFIED_SINCE" in meta
+    ):  # the usual revalidation, the very ETag we sent: RFC 9110 13.2.2 answers 304
+        return HttpResponseNotModified()
     return get_conditional_response(request, etag=etag, last_modified=last_modified)
 
 

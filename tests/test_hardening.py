@@ -101,6 +101,10 @@ def test_document_pages_answer_conditional_requests(client, publish):
     assert again.status_code == 304 and again.content == b"" and again["ETag"] == etag
     since = client.get("/agreement/", HTTP_IF_MODIFIED_SINCE=last_modified)
     assert since.status_code == 304
+    listed = client.get("/agreement/", HTTP_IF_NONE_MATCH=f'W/"older", {etag}')
+    assert listed.status_code == 304
+    failed = client.get("/agreement/", HTTP_IF_NONE_MATCH=etag, HTTP_IF_MATCH='"other"')
+    assert failed.status_code == 412  # every precondition counts, not only If-None-Match
     permanent = client.get("/agreement/v/1/")
     assert client.get("/agreement/v/1/", HTTP_IF_NONE_MATCH=permanent["ETag"]).status_code == 304
     publish(AGREEMENT_TEXT + "\n1.3. New.\n")
