@@ -61,7 +61,7 @@ test: lint migrations-check deploy-check pytest
 pytest: install checkers
 	DJANGO_SECRET_KEY=tests-only-key-$$$$ $(BIN)/pytest $(PYTEST_ARGS)
 
-# Benchmarks, by hand (not part of make test): about 10 minutes; see bench/README.md.
+# Benchmarks, by hand (not part of make test): about 12 minutes; see bench/README.md.
 bench: install
 	$(BIN)/python -m bench.run
 

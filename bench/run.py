@@ -306,7 +306,7 @@ def evidence_at_scale(workdir, results):
         subprocess.run([PYTHON, "-m", "bench.seed", str(scale - seeded)], cwd=BASE,
                        env=site.env, check=True, capture_output=True)  # fmt: skip
         seed_seconds, seeded = time.perf_counter() - start, scale
-        repeat = 1 if scale >= 1_000_000 else 5  # short runs are the noisier
+        repeat = 5 if scale <= 10_000 else 3 if scale < 1_000_000 else 1  # short: noisier
         verify = timed_command(site, *verify_args, repeat=repeat)
         export = timed_command(site, *export_args, repeat=repeat)
         results["evidence"][str(scale)] = {
