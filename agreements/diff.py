@@ -27,7 +27,7 @@ SAME_CLAUSE_RATIO = 0.5
 HEADING_MARK = re.compile(r"^#{1,6}\s+", re.M)
 STRONG = re.compile(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1")
 EMPHASIS = re.compile(r"(?<![\w*])([*_])(?=\S)(.+?)(?<=\S)\1(?![\w*])")
-FORMATTING_ONLY = '<span class="change-note">(Only the formatting changed: bold or italics.)</span>'
+FORMATTING_ONLY = '<span class="change-note">(Only the formatting changed, not the words.)</span>'
 
 
 @dataclass(frozen=True)

@@ -113,5 +113,7 @@ def test_markdown_markers_are_not_shown_and_formatting_alone_is_said_in_words():
     assert re.search(r"<ins>.*final.*</ins>", price.html)
     assert vat.kind == "changed" and "<ins>" not in vat.html and "<del>" not in vat.html
     assert "3.2. Prices are net." in vat.html and "Only the formatting changed" in vat.html
+    (level,) = redline(old, old.replace("## 3.", "### 3.")).changes
+    assert level.html.startswith("3. Payment") and "Only the formatting changed" in level.html
     added = redline(old, old + "\n3.3. A **new** clause.\n").changes[0]
     assert added.kind == "added" and "**" not in added.html and "A new clause" in added.html
