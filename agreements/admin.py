@@ -17,7 +17,7 @@ from markdownx.widgets import AdminMarkdownxWidget
 
 from . import evidence, export
 from .diff import redline
-from .forms import PublishForm
+from .forms import CancelForm, PublishForm
 from .models import (
     AcceptanceEvent,
     Document,
@@ -25,7 +25,8 @@ from .models import (
     Submission,
     Version,
     Withdrawal,
-    fingerprint_of,
+    next_number,
+    review_fingerprint,
 )
 
 
@@ -73,7 +74,7 @@ class VersionAdmin(admin.ModelAdmin):
     fields = ["document", "title", "summary", "source"]
     published_fields = [
         "document", "number", "title", "summary", "effective_at", "published_at",
-        "fingerprint", "event_count", "public_links", "source",
+        "fingerprint", "state", "event_count", "public_links", "source",
     ]  # fmt: skip
     actions = None  # no bulk delete: published versions are never deleted
 
@@ -105,6 +106,13 @@ class VersionAdmin(admin.ModelAdmin):
     def has_publish_permission(self, request):
         return request.user.has_perm("agreements.publish_version")
 
+    @admin.display(description="State")
+    def state(self, obj):
+        if obj.is_cancelled:
+            c = obj.cancellation
+            return f"cancelled on {c.cancelled_at:%Y-%m-%d %H:%M} UTC by {c.cancelled_by}"
+        return "in effect or superseded" if obj.is_in_effect() else "scheduled"
+
     @admin.display(description="Fingerprint")
     def short_fingerprint(self, obj):
         return obj.fingerprint[:12] if obj.fingerprint else "—"
@@ -129,6 +137,7 @@ class VersionAdmin(admin.ModelAdmin):
         extra_context = {
             **(extra_context or {}),
             "can_publish": self.has_publish_permission(request),
+            "can_cancel": self.has_publish_permission(request) and self.is_cancellable(object_id),
             "can_start_draft": self.has_add_permission(request),
         }
         return super().change_view(request, object_id, form_url, extra_context)
@@ -136,9 +145,11 @@ class VersionAdmin(admin.ModelAdmin):
     def get_urls(self):
         publish = self.admin_site.admin_view(self.publish_view)
         new_draft = self.admin_site.admin_view(self.new_draft_view)
+        cancel = self.admin_site.admin_view(self.cancel_view)
         return [
             path("<int:pk>/publish/", publish, name="agreements_version_publish"),
             path("<int:pk>/new-draft/", new_draft, name="agreements_version_new_draft"),
+            path("<int:pk>/cancel/", cancel, name="agreements_version_cancel"),
             *super().get_urls(),
         ]
 
@@ -160,14 +171,14 @@ class VersionAdmin(admin.ModelAdmin):
         if draft.is_published:
             self.message_user(request, f"{draft} is already published.", messages.WARNING)
             return redirect("admin:agreements_version_change", draft.pk)
-        initial = {"summary": draft.summary, "reviewed_fingerprint": fingerprint_of(draft.source)}
+        initial = {"summary": draft.summary, "reviewed_fingerprint": review_fingerprint(draft)}
         form = PublishForm(request.POST or None, initial=initial)
         if request.method == "POST" and form.is_valid():
             published = self.publish(request, draft, form)
             if published:
                 return redirect("admin:agreements_version_change", published.pk)
-        latest = draft.document.versions.published().order_by("-number").first()
-        number = (latest.number + 1) if latest else 1
+        latest = draft.document.versions.not_cancelled().order_by("-number").first()
+        number = next_number(draft.document.versions)
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
@@ -182,9 +193,11 @@ class VersionAdmin(admin.ModelAdmin):
 
     def publish(self, request, draft, form):
         """Publish the draft the operator reviewed, once; say why not otherwise."""
-        if form.cleaned_data["reviewed_fingerprint"] != fingerprint_of(draft.source):
+        if form.cleaned_data["reviewed_fingerprint"] != review_fingerprint(draft):
             form.add_error(
-                None, "The draft was edited after this page was opened. Review it again."
+                None,
+                "The draft (its title or its text) was edited after this page was opened. "
+                "Review it again.",
             )
             return None
         try:
@@ -203,6 +216,37 @@ class VersionAdmin(admin.ModelAdmin):
         self.log_change(request, draft, message)
         self.message_user(request, f"{draft}: {message}", messages.SUCCESS)
         return draft
+
+    def is_cancellable(self, object_id):
+        version = Version.objects.filter(pk=object_id).select_related("cancellation").first()
+        return bool(version and version.is_published and not version.is_cancelled) and (
+            not version.is_in_effect()
+        )
+
+    def cancel_view(self, request, pk):
+        """Cancel a scheduled version before it takes effect (a typo in its date, say)."""
+        if not self.has_publish_permission(request):
+            raise PermissionDenied
+        version = get_object_or_404(Version.objects.published().select_related("document"), pk=pk)
+        form = CancelForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                version.cancel(by=request.user.get_username(), reason=form.cleaned_data["reason"])
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                message = f"Cancelled before it took effect: {form.cleaned_data['reason']}"
+                self.log_change(request, version, message)
+                self.message_user(request, f"{version} is cancelled.", messages.SUCCESS)
+                return redirect("admin:agreements_version_change", version.pk)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": f"Cancel {version}",
+            "version": version,
+            "form": form,
+        }
+        return TemplateResponse(request, "admin/agreements/version/cancel.html", context)
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):

@@ -35,7 +35,9 @@ def page_version():
 
 def etag_for(*versions):
     """A weak ETag: the page is the same text, though a proxy may recompress it."""
-    return _etag(tuple(f"{v.pk}:{v.fingerprint}" if v else "-" for v in versions))
+    return _etag(
+        tuple(f"{v.pk}:{v.fingerprint}:{v.is_cancelled:d}" if v else "-" for v in versions)
+    )
 
 
 @lru_cache(maxsize=256)

@@ -1,6 +1,7 @@
 """The contact and withdrawal forms, and the signed token naming the versions a form showed."""
 
 from dataclasses import dataclass
+from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from django import forms
@@ -207,6 +208,9 @@ class WithdrawalForm(ErrorsDescribeFields, forms.Form):
         return cleaned
 
 
+FAR_AHEAD = timedelta(days=365)
+
+
 class PublishForm(forms.Form):
     """The operator's confirmation: when the version takes effect and what changed."""
 
@@ -230,6 +234,12 @@ class PublishForm(forms.Form):
         help_text="Shown on the version history, in the feed and on the redline page.",
     )
     reviewed_fingerprint = forms.CharField(widget=forms.HiddenInput)
+    far_ahead_confirmed = forms.BooleanField(
+        required=False,
+        label="Yes, this version takes effect more than a year from now",
+        help_text="Asked for dates more than a year ahead: a version scheduled by mistake "
+        "holds back every later one until it is cancelled.",
+    )
 
     def clean_effective_at(self):
         value = self.cleaned_data.get("effective_at")
@@ -247,6 +257,16 @@ class PublishForm(forms.Form):
                 self.add_error("effective_at", "Pick the date and time the version takes effect.")
             elif effective_at is not None and effective_at <= timezone.now():
                 self.add_error("effective_at", "This moment has passed; pick a later one.")
+            elif (
+                effective_at is not None
+                and effective_at > timezone.now() + FAR_AHEAD
+                and not cleaned.get("far_ahead_confirmed")
+            ):
+                self.add_error(
+                    "effective_at",
+                    f"{effective_at:%Y-%m-%d} is more than a year from now. Check the year, "
+                    "and tick the confirmation below if it is right.",
+                )
         return cleaned
 
     def effective_moment(self):
@@ -254,3 +274,12 @@ class PublishForm(forms.Form):
         if self.cleaned_data["when"] == self.SCHEDULED:
             return self.cleaned_data["effective_at"]
         return None
+
+
+class CancelForm(forms.Form):
+    reason = forms.CharField(
+        label="Why is it cancelled?",
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Kept with the cancellation and in the admin log.",
+    )

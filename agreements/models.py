@@ -55,11 +55,14 @@ class VersionQuerySet(models.QuerySet):
     def drafts(self):
         return self.filter(number__isnull=True)
 
+    def not_cancelled(self):
+        return self.published().filter(cancellation__isnull=True)
+
     def in_effect(self, at=None):
-        return self.published().filter(effective_at__lte=at or timezone.now())
+        return self.not_cancelled().filter(effective_at__lte=at or timezone.now())
 
     def scheduled(self, at=None):
-        return self.published().filter(effective_at__gt=at or timezone.now())
+        return self.not_cancelled().filter(effective_at__gt=at or timezone.now())
 
     def current(self, at=None):
         """The latest published version whose effective time has come, or None."""
@@ -83,6 +86,12 @@ class VersionQuerySet(models.QuerySet):
 def fingerprint_of(source):
     """SHA-256 (hex) of the exact UTF-8 bytes served as the raw Markdown download."""
     return hashlib.sha256(normalise_source(source).encode("utf-8")).hexdigest()
+
+
+def review_fingerprint(version):
+    """What the publisher reviewed: the title and the text. Publishing checks it again."""
+    reviewed = f"{version.title}\n{normalise_source(version.source)}"
+    return hashlib.sha256(reviewed.encode()).hexdigest()
 
 
 class Version(models.Model):
@@ -171,7 +180,13 @@ class Version(models.Model):
         return self.number is not None
 
     def is_in_effect(self, at=None):
-        return self.is_published and self.effective_at <= (at or timezone.now())
+        if not self.is_published or self.is_cancelled:
+            return False
+        return self.effective_at <= (at or timezone.now())
+
+    @property
+    def is_cancelled(self):
+        return self.is_published and hasattr(self, "cancellation")
 
     def get_raw_url(self):
         return reverse(
@@ -199,8 +214,9 @@ class Version(models.Model):
             if draft.is_published:
                 raise PublishedVersionIsImmutable(f"{draft} is already published.")
             summary = draft.summary if summary is None else summary
-            previous = Version.objects.filter(document_id=draft.document_id).published()
-            previous = previous.order_by("-number").first()
+            versions = Version.objects.filter(document_id=draft.document_id)
+            number = next_number(versions)
+            previous = versions.not_cancelled().order_by("-number").first()
             source = normalise_source(draft.source)
             fingerprint = fingerprint_of(source)
             if previous and previous.fingerprint == fingerprint:
@@ -214,7 +230,7 @@ class Version(models.Model):
                 )
             rendered = render_markdown(source)
             Version.objects.filter(pk=draft.pk, number__isnull=True).update(
-                number=(previous.number + 1) if previous else 1,
+                number=number,
                 source=source,
                 summary=summary,
                 fingerprint=fingerprint,
@@ -227,11 +243,63 @@ class Version(models.Model):
         caching.forget()  # this process shows it at once; others within a second
         return self
 
+    def cancel(self, *, by, reason=""):
+        """Withdraw a scheduled version before it takes effect. Its number stays used,
+        its page says it was cancelled, and the Cancellation row records who and when."""
+        with transaction.atomic():
+            Document.objects.select_for_update().get(pk=self.document_id)
+            version = Version.objects.select_related("cancellation").get(pk=self.pk)
+            if not version.is_published:
+                raise ValidationError("A draft is not scheduled; delete it instead.")
+            if version.is_cancelled:
+                raise ValidationError(f"{version} is already cancelled.")
+            if version.effective_at <= timezone.now():
+                raise ValidationError(f"{version} has taken effect; it can no longer be cancelled.")
+            cancellation = Cancellation.objects.create(
+                version=version, cancelled_at=timezone.now(), cancelled_by=by, reason=reason
+            )
+        caching.forget()
+        return cancellation
+
     def new_draft(self):
         """A draft of the same document starting from this version's text."""
         return Version.objects.create(
             document=self.document, title=self.title, source=self.source, summary=""
         )
+
+
+def next_number(versions):
+    """The number the next publication of a document gets: numbers are never reused,
+    not even a cancelled version's."""
+    latest = versions.published().aggregate(models.Max("number"))["number__max"]
+    return (latest or 0) + 1
+
+
+class Cancellation(models.Model):
+    """A scheduled version withdrawn before it took effect (append-only, like events)."""
+
+    version = models.OneToOneField(Version, on_delete=models.PROTECT, related_name="cancellation")
+    cancelled_at = models.DateTimeField()
+    cancelled_by = models.CharField(max_length=150, help_text="Who cancelled it.")
+    reason = models.TextField(blank=True, help_text="Why, in plain words.")
+
+    def __str__(self):
+        return f"{self.version} cancelled by {self.cancelled_by}"
+
+
+class ContentLoad(models.Model):
+    """A version published by the content loader from a file of content/.
+
+    The loader publishes a changed file only over a version it published itself, so a
+    deploy never undoes a version the operator published in admin.
+    """
+
+    version = models.OneToOneField(Version, on_delete=models.PROTECT, related_name="content_load")
+    file_name = models.CharField(max_length=200)
+    loaded_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self):
+        return f"{self.version} from {self.file_name}"
 
 
 SERVICES = [

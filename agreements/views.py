@@ -62,7 +62,7 @@ class DocumentPageMixin:
 
     def versions(self):
         return Version.objects.filter(document__slug=self.kwargs["document"]).select_related(
-            "document"
+            "document", "cancellation"
         )
 
     def published_version(self, number):

@@ -1,6 +1,7 @@
 """The content loader and the agreement's text, converted faithfully from the source."""
 
 import html
+import io
 import re
 import shutil
 from pathlib import Path
@@ -73,3 +74,47 @@ def test_a_file_without_header_is_refused_with_a_clear_message(tmp_path, db):
     with pytest.raises(CommandError, match="header"):
         call_command("load_content", str(path))
     assert not Version.objects.exists()
+
+
+def publish_in_admin(client, text):
+    """The operator's way: a new draft from the current version, edited, then published."""
+    from django.contrib.auth.models import User
+
+    from agreements.models import review_fingerprint
+
+    client.force_login(User.objects.create_superuser("operator", password="pw"))
+    current = Version.objects.current()
+    draft = current.new_draft()
+    Version.objects.filter(pk=draft.pk).update(source=text)
+    draft.refresh_from_db()
+    data = {"when": "now", "summary": "Admin's change.", "reviewed_fingerprint": ""}
+    data["reviewed_fingerprint"] = review_fingerprint(draft)
+    response = client.post(f"/admin/agreements/version/{draft.pk}/publish/", data)
+    assert response.status_code == 302
+    return Version.objects.get(pk=draft.pk)
+
+
+def test_make_run_loads_every_content_file_with_no_argument():
+    run = re.search(r"^run:.*?(?=^\S)", (settings.BASE_DIR / "Makefile").read_text(), re.S | re.M)
+    assert re.search(r"\$\(MANAGE\) load_content\s*$", run.group(0), re.M)
+
+
+def test_a_restart_never_undoes_a_version_published_in_admin(client, db):
+    call_command("load_content")
+    second = publish_in_admin(client, Version.objects.current().source + "\n12.9. Admin.\n")
+    call_command("load_content")  # what make run does at every start
+    assert Version.objects.current() == second and second.number == 2
+    assert not Version.objects.filter(document__slug="agreement", number=3).exists()
+
+
+def test_a_changed_file_is_not_published_over_an_admin_version_and_says_so(
+    client, content_file, db
+):
+    call_command("load_content", str(content_file))
+    second = publish_in_admin(client, content_file.read_text().split("---\n", 2)[2] + "\nAdmin.\n")
+    content_file.write_text(content_file.read_text() + "\n12.1. A new clause in the file.\n")
+    out = io.StringIO()
+    call_command("load_content", str(content_file), stdout=out)  # exits normally
+    assert "NOT published" in out.getvalue() and "published in admin" in out.getvalue()
+    assert Version.objects.current() == second
+    assert Version.objects.published().count() == 2

@@ -9,7 +9,7 @@ from django.contrib.admin.models import LogEntry
 from django.contrib.auth.models import Permission, User
 from django.utils import timezone
 
-from agreements.models import AcceptanceEvent, Version, fingerprint_of
+from agreements.models import AcceptanceEvent, Version, review_fingerprint
 
 from .conftest import AGREEMENT_TEXT
 
@@ -141,7 +141,7 @@ def test_cancelling_changes_nothing(client, operator, publish, make_draft):
 def test_publishing_the_same_draft_twice_publishes_it_once(client, operator, publish, make_draft):
     publish(AGREEMENT_TEXT)
     draft = make_draft(CHANGED_TEXT)
-    reviewed = fingerprint_of(draft.source)
+    reviewed = review_fingerprint(draft)
     data = {"when": "now", "summary": "Once.", "reviewed_fingerprint": reviewed}
     first = client.post(f"/admin/agreements/version/{draft.pk}/publish/", data)
     second = client.post(f"/admin/agreements/version/{draft.pk}/publish/", data)
@@ -158,7 +158,7 @@ def test_a_draft_edited_after_review_is_not_published(client, operator, publish,
     data = {
         "when": "now",
         "summary": "Stale.",
-        "reviewed_fingerprint": fingerprint_of(AGREEMENT_TEXT),
+        "reviewed_fingerprint": review_fingerprint(Version(title=draft.title, source="Old.")),
     }
     response = client.post(f"/admin/agreements/version/{draft.pk}/publish/", data)
     assert "edited after this page was opened" in response.content.decode()
@@ -180,7 +180,7 @@ def test_editing_drafts_does_not_grant_publishing(client, editor, publish, make_
     change_page = client.get(f"/admin/agreements/version/{draft.pk}/change/").content.decode()
     assert "/publish/" not in change_page
     assert publish_page(client, draft).status_code == 403
-    data = {"when": "now", "summary": "x", "reviewed_fingerprint": fingerprint_of(draft.source)}
+    data = {"when": "now", "summary": "x", "reviewed_fingerprint": review_fingerprint(draft)}
     assert client.post(f"/admin/agreements/version/{draft.pk}/publish/", data).status_code == 403
     assert Version.objects.get(pk=draft.pk).number is None
 
@@ -207,3 +207,84 @@ def test_a_published_version_is_read_only_with_its_evidence_and_starts_new_draft
     assert client.get(f"/admin/agreements/version/{version.pk}/new-draft/").status_code == 405
     documents = client.get("/admin/agreements/document/").content.decode()
     assert re.search(r'field-draft_count">1<', documents)
+
+
+def test_a_scheduled_version_is_cancelled_keeping_its_number_with_who_and_when(
+    client, operator, publish, make_draft
+):
+    publish(AGREEMENT_TEXT)
+    typo = publish(CHANGED_TEXT, effective_at=timezone.now() + timedelta(days=365 * 73))
+    page = client.get(f"/admin/agreements/version/{typo.pk}/change/").content.decode()
+    assert f"/admin/agreements/version/{typo.pk}/cancel/" in page
+    response = client.post(
+        f"/admin/agreements/version/{typo.pk}/cancel/", {"reason": "Typo: 2099 for 2026."}
+    )
+    assert response.status_code == 302
+    typo = Version.objects.select_related("cancellation").get(pk=typo.pk)
+    assert typo.is_cancelled and typo.cancellation.cancelled_by == "editor"
+    assert LogEntry.objects.filter(object_id=str(typo.pk), change_message__contains="Typo").exists()
+    # Later publications are no longer held back, and the number 2 is never reused.
+    third = make_draft(CHANGED_TEXT + "\n9.9. Fixed.\n").publish()
+    assert third.number == 3 and Version.objects.current() == third
+    history = client.get("/agreement/versions/").content.decode()
+    assert re.search(r"Version 2</a>\s*<span class=\"badge\">cancelled</span>", history)
+    assert "never in effect" in client.get("/agreement/v/2/").content.decode()
+
+
+def test_cancelling_needs_the_publish_permission(client, editor, publish):
+    publish(AGREEMENT_TEXT)
+    scheduled = publish(CHANGED_TEXT, effective_at=timezone.now() + timedelta(days=3))
+    page = client.get(f"/admin/agreements/version/{scheduled.pk}/change/").content.decode()
+    assert "/cancel/" not in page
+    response = client.post(f"/admin/agreements/version/{scheduled.pk}/cancel/", {"reason": "x"})
+    assert response.status_code == 403
+    assert not Version.objects.get(pk=scheduled.pk).is_cancelled
+
+
+def test_a_version_in_effect_cannot_be_cancelled(client, operator, publish):
+    version = publish(AGREEMENT_TEXT)
+    response = client.post(f"/admin/agreements/version/{version.pk}/cancel/", {"reason": "x"})
+    assert response.status_code == 200 and "can no longer be cancelled" in response.content.decode()
+    assert not Version.objects.get(pk=version.pk).is_cancelled
+    assert Version.objects.current() == version
+
+
+def test_a_cancellation_cannot_be_changed_or_deleted_even_in_sql(operator, publish):
+    from django.db import IntegrityError, connection, transaction
+
+    publish(AGREEMENT_TEXT)
+    scheduled = publish(CHANGED_TEXT, effective_at=timezone.now() + timedelta(days=3))
+    scheduled.cancel(by="operator", reason="Wrong date.")
+    for sql in (
+        "UPDATE agreements_cancellation SET cancelled_by = 'someone else'",
+        "DELETE FROM agreements_cancellation",
+    ):
+        with pytest.raises(IntegrityError), transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(sql)
+
+
+def test_scheduling_more_than_a_year_ahead_asks_for_a_second_confirmation(
+    client, operator, publish, make_draft
+):
+    publish(AGREEMENT_TEXT)
+    draft = make_draft(CHANGED_TEXT)
+    moment = (timezone.now() + timedelta(days=400)).strftime("%Y-%m-%dT%H:%M")
+    response = confirm(client, draft, when="scheduled", effective_at=moment)
+    assert response.status_code == 200 and "more than a year from now" in response.content.decode()
+    assert Version.objects.get(pk=draft.pk).number is None
+    confirmed = confirm(
+        client, draft, when="scheduled", effective_at=moment, far_ahead_confirmed="on"
+    )
+    assert confirmed.status_code == 302 and Version.objects.get(pk=draft.pk).number == 2
+
+
+def test_a_title_changed_after_review_is_not_published(client, operator, publish, make_draft):
+    publish(AGREEMENT_TEXT)
+    draft = make_draft(CHANGED_TEXT)
+    page = publish_page(client, draft).content.decode()
+    reviewed = re.search(r'name="reviewed_fingerprint" value="([0-9a-f]+)"', page).group(1)
+    Version.objects.filter(pk=draft.pk).update(title="User Agreement (a title nobody reviewed)")
+    data = {"when": "now", "summary": "x", "reviewed_fingerprint": reviewed}
+    response = client.post(f"/admin/agreements/version/{draft.pk}/publish/", data)
+    assert "edited after this page was opened" in response.content.decode()
+    assert Version.objects.get(pk=draft.pk).number is None

@@ -1,4 +1,7 @@
-"""Publish the Markdown files of content/ as new versions when their text changed."""
+"""Publish the Markdown files of content/ as new versions when the file changed.
+
+A deploy runs it; it never publishes over a version the operator published in admin.
+"""
 
 import datetime as dt
 from dataclasses import dataclass
@@ -9,7 +12,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
-from agreements.models import Document, Version, fingerprint_of
+from agreements.models import ContentLoad, Document, Version, fingerprint_of
 from agreements.rendering import normalise_source
 
 HEADER_FIELDS = {"document", "title", "effective", "summary"}
@@ -52,8 +55,10 @@ def read_content_file(path):
 
 class Command(BaseCommand):
     help = (
-        "Publish each content/*.md file as a new version of its document when its text "
-        "differs from the latest published version. Running it again changes nothing."
+        "Publish each content/*.md file as a new version of its document when the document "
+        "has no version yet, or when the file changed since it was last loaded and the "
+        "latest version is the one it loaded. A version published in admin is never "
+        "published over. Running it again changes nothing."
     )
 
     def add_arguments(self, parser):
@@ -62,17 +67,35 @@ class Command(BaseCommand):
     def handle(self, *args, paths, **options):
         files = paths or sorted(str(p) for p in (settings.BASE_DIR / "content").glob("*.md"))
         for path in files:
-            self.load(read_content_file(path), path)
+            self.load(read_content_file(path), Path(path).name)
 
     @transaction.atomic
-    def load(self, content, path):
+    def load(self, content, name):
         document, _ = Document.objects.get_or_create(
             slug=content.document, defaults={"title": content.title}
         )
-        latest = document.versions.published().order_by("-number").first()
-        if latest and latest.fingerprint == fingerprint_of(content.source):
-            self.stdout.write(f"{Path(path).name}: unchanged ({latest}).")
+        Document.objects.select_for_update().get(pk=document.pk)  # one loader at a time
+        versions = document.versions.not_cancelled().select_related("content_load")
+        latest = versions.order_by("-number").first()
+        fingerprint = fingerprint_of(content.source)
+        if latest and latest.fingerprint == fingerprint:
+            self.stdout.write(f"{name}: unchanged ({latest}).")
             return
+        loaded = versions.filter(content_load__isnull=False).order_by("-number").first()
+        if latest and loaded and loaded.fingerprint == fingerprint:
+            self.stdout.write(f"{name}: unchanged since it was loaded as {loaded}; {latest} stays.")
+            return
+        if latest and not hasattr(latest, "content_load"):
+            self.stdout.write(
+                self.style.WARNING(
+                    f"{name}: changed, but NOT published: {latest} was published in admin, "
+                    "and a file never replaces it. Publish the change in admin instead."
+                )
+            )
+            return
+        self.publish(document, content, name, latest)
+
+    def publish(self, document, content, name, latest):
         draft = Version.objects.create(
             document=document, title=content.title, source=content.source, summary=content.summary
         )
@@ -82,4 +105,5 @@ class Command(BaseCommand):
         if latest:
             effective_at = max(effective_at, latest.effective_at)
         draft.publish(effective_at=effective_at)
-        self.stdout.write(self.style.SUCCESS(f"{Path(path).name}: published {draft}."))
+        ContentLoad.objects.create(version=draft, file_name=name)
+        self.stdout.write(self.style.SUCCESS(f"{name}: published {draft}."))
