@@ -7,6 +7,7 @@ from urllib.parse import urlencode
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.http import HttpResponseNotAllowed, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -410,12 +411,25 @@ class WithdrawalAdmin(admin.ModelAdmin):
             return format_html('<strong class="overdue">{}</strong>', "OVERDUE")
         return "running"
 
-    @admin.action(description="Mark as acknowledged (the person was told)")
+    @admin.action(description="Mark as acknowledged (the person was told)", permissions=["change"])
     def mark_acknowledged(self, request, queryset):
-        queryset.filter(acknowledged_at__isnull=True).update(acknowledged_at=timezone.now())
+        marked = self.mark(request, queryset, "acknowledged_at", "Marked as acknowledged.")
+        self.message_user(request, f"Marked {marked} withdrawal(s) as acknowledged.")
 
-    @admin.action(description="Mark as completed")
+    @admin.action(description="Mark as completed", permissions=["change"])
     def mark_completed(self, request, queryset):
-        now = timezone.now()
-        queryset.filter(acknowledged_at__isnull=True).update(acknowledged_at=now)
-        queryset.filter(completed_at__isnull=True).update(completed_at=now)
+        with transaction.atomic():
+            self.mark(request, queryset, "acknowledged_at", "Marked as acknowledged.")
+            marked = self.mark(request, queryset, "completed_at", "Marked as completed.")
+        self.message_user(request, f"Marked {marked} withdrawal(s) as completed.")
+
+    def mark(self, request, queryset, field, message):
+        """Set field to now where it is empty, each in the admin log with who and when."""
+        with transaction.atomic():
+            pending = list(queryset.filter(**{f"{field}__isnull": True}).select_for_update())
+            Withdrawal.objects.filter(pk__in=[w.pk for w in pending]).update(
+                **{field: timezone.now()}
+            )
+            for withdrawal in pending:
+                self.log_change(request, withdrawal, message)
+        return len(pending)

@@ -4,6 +4,7 @@ receipts, withdrawal and the evidence page. Documents show HTML frozen at public
 
 from django.conf import settings
 from django.contrib.admin.views.decorators import staff_member_required
+from django.core.exceptions import PermissionDenied
 from django.db import DatabaseError, connection, transaction
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -160,7 +161,24 @@ def raw_version(request, document, number):
     return response
 
 
-@method_decorator(staff_member_required, name="dispatch")
+def may_read_drafts(user):
+    """Staff who may view (or edit) versions in admin; others get 403."""
+    return user.has_perm("agreements.view_version") or user.has_perm("agreements.change_version")
+
+
+def drafts_staff_only(view):
+    """Staff login first (a redirect to it), then the permission to read versions (403)."""
+
+    @staff_member_required
+    def checked(request, *args, **kwargs):
+        if not may_read_drafts(request.user):
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return checked
+
+
+@method_decorator(drafts_staff_only, name="dispatch")
 class DraftPreviewView(DocumentPageMixin, View):
     def get(self, request, document, pk):
         draft = self.versions().drafts().filter(pk=pk).first()

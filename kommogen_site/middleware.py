@@ -3,10 +3,31 @@
 import logging
 
 from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.db import OperationalError
 from django.shortcuts import render
 
 logger = logging.getLogger(__name__)
+
+
+def public_request_size(get_response):
+    """Public forms are small: a body over KOMMOGEN_PUBLIC_MAX_BODY is refused (400) before
+    anything reads it. Admin (long documents) has Django's larger DATA_UPLOAD_MAX_MEMORY_SIZE."""
+    admin_prefixes = (f"/{settings.ADMIN_PATH}", "/markdownx/")
+    limit = settings.KOMMOGEN_PUBLIC_MAX_BODY
+
+    def middleware(request):
+        length = request.META.get("CONTENT_LENGTH")
+        if length and not request.path.startswith(admin_prefixes):
+            try:
+                too_big = int(length) > limit
+            except ValueError:
+                too_big = False  # Django reads no body for a malformed length
+            if too_big:
+                raise RequestDataTooBig("The request body is larger than a public form allows.")
+        return get_response(request)
+
+    return middleware
 
 
 def admin_pages(get_response):

@@ -84,6 +84,7 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "django_permissions_policy.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "kommogen_site.middleware.public_request_size",
     "kommogen_site.middleware.admin_pages",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -231,8 +232,10 @@ KOMMOGEN_TRUSTED_PROXIES = env_int("KOMMOGEN_TRUSTED_PROXIES", 0)
 KOMMOGEN_PAGE_STATE_SECONDS = env_int("KOMMOGEN_PAGE_STATE_SECONDS", 1)
 # A form sent sooner than this after it was shown is taken for a bot.
 KOMMOGEN_MIN_FILL_SECONDS = env_int("KOMMOGEN_MIN_FILL_SECONDS", 3)
-# Larger request bodies are refused with 400 before any form is read.
-DATA_UPLOAD_MAX_MEMORY_SIZE = 64 * 1024
+# Larger request bodies are refused with 400 before any form is read: public forms are
+# small; admin saves whole documents (200 KB of Cyrillic Markdown is ~1.2 MB URL-encoded).
+KOMMOGEN_PUBLIC_MAX_BODY = 64 * 1024
+DATA_UPLOAD_MAX_MEMORY_SIZE = 4 * 1024 * 1024
 
 # Email: the console by default; SMTP when DJANGO_EMAIL_HOST is set.
 KOMMOGEN_OPERATOR_EMAIL = os.environ.get("KOMMOGEN_OPERATOR_EMAIL", "gen@kommogen.com")

@@ -288,3 +288,40 @@ def test_a_title_changed_after_review_is_not_published(client, operator, publish
     response = client.post(f"/admin/agreements/version/{draft.pk}/publish/", data)
     assert "edited after this page was opened" in response.content.decode()
     assert Version.objects.get(pk=draft.pk).number is None
+
+
+@pytest.fixture
+def staff_without_versions(client, db):
+    user = User.objects.create_user("clerk", password="pw", is_staff=True)
+    user.user_permissions.add(Permission.objects.get(codename="view_submission"))
+    client.force_login(user)
+    return user
+
+
+def test_drafts_are_403_to_staff_who_may_not_view_versions(
+    client, staff_without_versions, make_draft
+):
+    draft = make_draft(CHANGED_TEXT)
+    assert client.get(f"/agreement/draft/{draft.pk}/").status_code == 403
+    response = client.post("/markdownx/markdownify/", {"content": "1.1. A secret draft."})
+    assert response.status_code == 403 and b"secret" not in response.content
+
+
+def test_a_200_kb_draft_with_cyrillic_saves_and_previews_in_admin(
+    client, operator, make_document, send_request
+):
+    document = make_document()
+    clause = "1.1. Пользователь принимает условия настоящего Соглашения полностью. "
+    source = "## 1. Общие положения\n\n" + (clause * (200_000 // len(clause.encode())))
+    assert len(source.encode()) > 190_000
+    response = client.post(
+        "/admin/agreements/version/add/",
+        {"document": document.pk, "title": "Соглашение", "summary": "", "source": source},
+    )
+    assert response.status_code == 302
+    assert Version.objects.drafts().get().source == source.strip()
+    preview = client.post("/markdownx/markdownify/", {"content": source})
+    assert preview.status_code == 200 and "Общие положения" in preview.content.decode()
+    # The public forms keep their small limit.
+    too_big = send_request(message="x" * 70_000)
+    assert too_big.status_code == 400 and not Version.objects.filter(events__isnull=False)

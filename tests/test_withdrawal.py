@@ -2,6 +2,7 @@
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from django.core import mail
 from django.utils import timezone
 
@@ -76,3 +77,48 @@ def test_admin_shows_overdue_withdrawals_and_marks_them_done(admin_client, db):
     withdrawal.refresh_from_db()
     assert withdrawal.acknowledged_at and withdrawal.completed_at
     assert "OVERDUE" not in admin_client.get("/admin/agreements/withdrawal/").content.decode()
+
+
+def test_marking_withdrawals_needs_change_permission_and_is_logged(client, db):
+    from django.contrib.admin.models import LogEntry
+    from django.contrib.auth.models import Permission, User
+
+    withdrawal = Withdrawal.objects.create(email="a@example.com", scope="personal_data")
+    viewer = User.objects.create_user("viewer", password="pw", is_staff=True)
+    viewer.user_permissions.add(Permission.objects.get(codename="view_withdrawal"))
+    client.force_login(viewer)
+    page = client.get("/admin/agreements/withdrawal/").content.decode()
+    assert "mark_completed" not in page
+    client.post(
+        "/admin/agreements/withdrawal/",
+        {"action": "mark_completed", "_selected_action": [withdrawal.pk]},
+    )
+    withdrawal.refresh_from_db()
+    assert withdrawal.acknowledged_at is None and withdrawal.completed_at is None
+
+    viewer.user_permissions.add(Permission.objects.get(codename="change_withdrawal"))
+    client.post(
+        "/admin/agreements/withdrawal/",
+        {"action": "mark_completed", "_selected_action": [withdrawal.pk]},
+    )
+    withdrawal.refresh_from_db()
+    assert withdrawal.acknowledged_at and withdrawal.completed_at
+    logged = LogEntry.objects.filter(object_id=str(withdrawal.pk), user=viewer)
+    assert sorted(logged.values_list("change_message", flat=True)) == [
+        "Marked as acknowledged.",
+        "Marked as completed.",
+    ]
+
+
+@pytest.mark.urls("tests.admin_path_urls")
+def test_operator_emails_link_to_the_configured_admin_path(
+    client, send_request, settings, django_capture_on_commit_callbacks
+):
+    settings.ADMIN_PATH = "office-7f3k/"
+    with django_capture_on_commit_callbacks(execute=True):
+        send_request()
+        client.post("/consent/withdraw/", {"email": "an@example.com", "scope": "notifications"})
+    bodies = [message.body for message in mail.outbox]
+    assert len(bodies) == 2
+    for body in bodies:
+        assert f"{settings.SITE_URL}/office-7f3k/agreements/" in body and "/admin/" not in body
