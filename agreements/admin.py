@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 from markdownx.widgets import AdminMarkdownxWidget
 
-from . import evidence, export
+from . import converters, evidence, export  # noqa: F401 (converters: URL types)
 from .diff import redline
 from .forms import CancelForm, PublishForm
 from .models import (
@@ -148,9 +148,9 @@ class VersionAdmin(admin.ModelAdmin):
         new_draft = self.admin_site.admin_view(self.new_draft_view)
         cancel = self.admin_site.admin_view(self.cancel_view)
         return [
-            path("<int:pk>/publish/", publish, name="agreements_version_publish"),
-            path("<int:pk>/new-draft/", new_draft, name="agreements_version_new_draft"),
-            path("<int:pk>/cancel/", cancel, name="agreements_version_cancel"),
+            path("<id:pk>/publish/", publish, name="agreements_version_publish"),
+            path("<id:pk>/new-draft/", new_draft, name="agreements_version_new_draft"),
+            path("<id:pk>/cancel/", cancel, name="agreements_version_cancel"),
             *super().get_urls(),
         ]
 
@@ -330,7 +330,7 @@ class SubmissionAdmin(ReadOnlyAdmin):
     def get_urls(self):
         sheet = self.admin_site.admin_view(self.evidence_sheet)
         return [
-            path("<int:pk>/evidence/", sheet, name="agreements_submission_evidence"),
+            path("<id:pk>/evidence/", sheet, name="agreements_submission_evidence"),
             *super().get_urls(),
         ]
 

@@ -1,5 +1,7 @@
 """Who sent a request: the client IP behind trusted proxies, and the rate limit per IP."""
 
+import ipaddress
+
 from django.conf import settings
 from django.utils import timezone
 
@@ -15,12 +17,34 @@ def client_ip(request):
     """
     proxies = settings.KOMMOGEN_TRUSTED_PROXIES
     if proxies <= 0:
-        return request.META.get("REMOTE_ADDR") or None
+        return ip_or_none(request.META.get("REMOTE_ADDR"))
     forwarded = [a.strip() for a in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
     forwarded = [a for a in forwarded if a]
     if len(forwarded) < proxies:
-        return request.META.get("REMOTE_ADDR") or None
-    return forwarded[-proxies]
+        return ip_or_none(request.META.get("REMOTE_ADDR"))
+    return ip_or_none(forwarded[-proxies])
+
+
+def ip_or_none(value):
+    """The address in its normal form, or None for anything that is not an IP address
+    (never stored, never rate-limited apart from other unknown clients)."""
+    try:
+        return str(ipaddress.ip_address((value or "").strip()))
+    except ValueError:
+        return None
+
+
+def rate_key(address):
+    """Whom a rate limit counts: an IPv4 address, or an IPv6 client's /64 network (one
+    subscriber usually has a whole /64, and could otherwise rotate addresses)."""
+    if address is None:
+        return "unknown"
+    ip = ipaddress.ip_address(address)
+    if ip.version == 6 and ip.ipv4_mapped:
+        return str(ip.ipv4_mapped)
+    if ip.version == 6:
+        return str(ipaddress.ip_network(f"{ip}/64", strict=False))
+    return str(ip)
 
 
 def rate_limit_window():
@@ -35,4 +59,4 @@ def over_rate_limit(request, scope):
         return False
     count, seconds = (int(part) for part in limit.split("/"))
     window = int(timezone.now().timestamp()) // seconds
-    return RateCounter.hit(f"{scope}:{client_ip(request)}"[:120], window) > count
+    return RateCounter.hit(f"{scope}:{rate_key(client_ip(request))}"[:120], window) > count

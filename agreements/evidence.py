@@ -83,10 +83,11 @@ def lock_chain():
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [CHAIN_LOCK_KEY])
 
 
-def append(events):
+def append(events, now=None):
     """Give unsaved events their positions, hashes and timestamps, and insert them.
 
     Must run inside the transaction that writes the submission: all or nothing.
+    now: the events' time, taken by the caller under the chain's lock.
     """
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("Evidence is appended inside the submission's transaction.")
@@ -94,7 +95,7 @@ def append(events):
     head = AcceptanceEvent.objects.order_by("-position").values("position", "hash").first()
     position = head["position"] if head else 0
     previous_hash = head["hash"] if head else GENESIS_HASH
-    now = timezone.now()
+    now = now or timezone.now()
     for event in events:
         position += 1
         event.position, event.previous_hash, event.recorded_at = position, previous_hash, now
@@ -189,47 +190,67 @@ def _event(owner, context, salt, digests, **fields):
     )
 
 
+class StaleVersions(Exception):
+    """A document the form showed is no longer current when the request is recorded."""
+
+    def __init__(self, current):
+        super().__init__("The documents changed while the form was open.")
+        self.current = current
+
+
+class FormAlreadySent(Exception):
+    """The form's token was already used by a recorded request."""
+
+
+def kind_of(purpose, given):
+    if purpose == AcceptanceEvent.PURPOSE_AGREEMENT:
+        return AcceptanceEvent.ACCEPTED
+    return AcceptanceEvent.CONSENT_GIVEN if given else AcceptanceEvent.CONSENT_REFUSED
+
+
 @transaction.atomic
-def record_submission(fields, statements, consents, context):
+def record_submission(form, context):
     """Write the submission and one event per document and consent: all or nothing.
 
-    statements: purpose → forms.Statement shown; consents: purpose → ticked or not.
+    Under the chain's lock, the moment of the events is taken and the versions the form
+    showed must still be current at that moment (StaleVersions otherwise), and the form's
+    token must not have been used (FormAlreadySent): no request accepts a superseded text,
+    and none is recorded twice.
     """
+    lock_chain()
+    now = timezone.now()
+    current = form.current_versions(at=now)
+    if current is None or not form.token.matches(current):
+        raise StaleVersions(current)
+    if Submission.objects.filter(form_token_digest=form.token.digest).exists():
+        raise FormAlreadySent
+    fields, consents = form.fields_typed(), form.consents()
     submission = Submission.objects.create(
         **fields,
         client_ip=context.client_ip,
         user_agent=context.user_agent,
         language=context.language,
         notifications_consent=consents[AcceptanceEvent.PURPOSE_NOTIFICATIONS],
+        form_token_digest=form.token.digest,
     )
     digests = subject_digests(
-        submission.salt,
-        **fields,
-        client_ip=context.client_ip,
-        user_agent=context.user_agent,
+        submission.salt, **fields, client_ip=context.client_ip, user_agent=context.user_agent
     )
-    events = []
-    for purpose, statement in statements.items():
-        if purpose == AcceptanceEvent.PURPOSE_AGREEMENT:
-            kind = AcceptanceEvent.ACCEPTED
-        elif consents[purpose]:
-            kind = AcceptanceEvent.CONSENT_GIVEN
-        else:
-            kind = AcceptanceEvent.CONSENT_REFUSED
-        events.append(
-            _event(
-                submission,
-                context,
-                submission.salt,
-                digests,
-                kind=kind,
-                purpose=purpose,
-                version=statement.version,
-                statement=statement.text,
-                submission=submission,
-            )  # fmt: skip
-        )
-    append(events)
+    events = [
+        _event(
+            submission,
+            context,
+            submission.salt,
+            digests,
+            kind=kind_of(purpose, consents[purpose]),
+            purpose=purpose,
+            version=statement.version,
+            statement=statement.text,
+            submission=submission,
+        )  # fmt: skip
+        for purpose, statement in form.statements.items()
+    ]
+    append(events, now)
     return submission
 
 

@@ -1,16 +1,20 @@
 """The contact and withdrawal forms, and the signed token naming the versions a form showed."""
 
+import hashlib
+import unicodedata
 from dataclasses import dataclass
 from datetime import timedelta
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from django import forms
 from django.conf import settings
 from django.core import signing
-from django.urls import reverse
+from django.urls import Resolver404, resolve, reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.html import format_html, format_html_join
+from django.utils.http import url_has_allowed_host_and_scheme
 
 from .models import SERVICES, AcceptanceEvent, Document, Version, Withdrawal
 
@@ -22,13 +26,17 @@ FORM_DOCUMENTS = (Document.AGREEMENT, Document.CONSENT, Document.PRIVACY)
 
 
 class FormTokenError(Exception):
-    """The hidden token is missing, forged, tampered with or too old."""
+    """The hidden token is missing, forged, tampered with or malformed."""
 
 
-def current_versions():
+class FormTokenExpired(FormTokenError):
+    """The token is genuine but older than TOKEN_MAX_AGE."""
+
+
+def current_versions(at=None):
     """The current version of each document the form refers to, in one query."""
     versions = {}
-    in_effect = Version.objects.in_effect().filter(document__slug__in=FORM_DOCUMENTS)
+    in_effect = Version.objects.in_effect(at).filter(document__slug__in=FORM_DOCUMENTS)
     in_effect = in_effect.defer("source", "html", "toc_html")  # the form needs no text
     for version in in_effect.select_related("document").order_by("document", "-number"):
         versions.setdefault(version.document.slug, version)
@@ -108,31 +116,100 @@ def sign_form_token(versions, page, rendered_at=None):
     return signing.dumps(payload, salt=TOKEN_SALT, compress=True)
 
 
+def seen_versions(versions):
+    return {slug: [v.number, v.fingerprint] for slug, v in versions.items()}
+
+
 @dataclass(frozen=True)
 class FormToken:
+    value: str
     versions: dict
     rendered_at: object
     page: str
 
     def matches(self, versions):
-        return self.versions == {s: [v.number, v.fingerprint] for s, v in versions.items()}
+        return self.versions == seen_versions(versions)
 
     def filled_too_fast(self):
         elapsed = (timezone.now() - self.rendered_at).total_seconds()
         return elapsed < settings.KOMMOGEN_MIN_FILL_SECONDS
 
+    def changed(self, versions):
+        """(version now current, number the visitor saw or None) for each document that moved."""
+        return [
+            (version, (self.versions.get(slug) or [None])[0])
+            for slug, version in versions.items()
+            if self.versions.get(slug) != [version.number, version.fingerprint]
+        ]
+
+    @property
+    def digest(self):
+        """Stored with the submission: a token is accepted once."""
+        return hashlib.sha256(self.value.encode()).hexdigest()
+
+
+def _well_formed_versions(versions):
+    return isinstance(versions, dict) and all(
+        isinstance(slug, str)
+        and isinstance(seen, list)
+        and len(seen) == 2
+        and isinstance(seen[0], int)
+        and isinstance(seen[1], str)
+        for slug, seen in versions.items()
+    )
+
 
 def read_form_token(value):
+    """The token's content; FormTokenExpired or FormTokenError when it cannot be used.
+
+    A payload is signed by us, but is still checked field by field: a token signed by
+    an older release (or a leaked key) must be a 400, never a 500.
+    """
     try:
         payload = signing.loads(value or "", salt=TOKEN_SALT, max_age=TOKEN_MAX_AGE)
-        rendered_at = parse_datetime(payload["rendered_at"])
-        if rendered_at is None or not isinstance(payload["versions"], dict):
-            raise ValueError
-        return FormToken(payload["versions"], rendered_at, str(payload["page"])[:200])
     except signing.SignatureExpired:
-        raise FormTokenError("expired") from None
-    except (signing.BadSignature, KeyError, TypeError, ValueError):
-        raise FormTokenError("invalid") from None
+        raise FormTokenExpired from None
+    except signing.BadSignature:
+        raise FormTokenError from None
+    if not isinstance(payload, dict):
+        raise FormTokenError
+    rendered = payload.get("rendered_at")
+    try:
+        rendered_at = parse_datetime(rendered) if isinstance(rendered, str) else None
+    except ValueError:
+        rendered_at = None
+    page = payload.get("page")
+    if rendered_at is None or timezone.is_naive(rendered_at) or not isinstance(page, str):
+        raise FormTokenError
+    if not _well_formed_versions(payload.get("versions")):
+        raise FormTokenError
+    return FormToken(value, payload["versions"], rendered_at, safe_page(page, "/contact/"))
+
+
+def safe_page(value, fallback):
+    """value if it is a path of this site (what a `from` parameter may name), else fallback.
+
+    No scheme or host, no control or invisible characters (they would reach the
+    evidence), at most 200 characters, and a path the site answers to.
+    """
+    if not isinstance(value, str) or not value.isprintable() or len(value) > 200:
+        return fallback
+    if not url_has_allowed_host_and_scheme(value, allowed_hosts=None) or not value.startswith("/"):
+        return fallback
+    try:
+        resolve(urlsplit(value).path)
+    except Resolver404:
+        return fallback
+    return value
+
+
+def single_line(value):
+    """One-line fields: no line breaks or other control characters (they would forge
+    headers in an email or lines in an export)."""
+    if any(unicodedata.category(ch) == "Cc" for ch in value):
+        raise forms.ValidationError(
+            "Use a single line, without line breaks or control characters.", code="single_line"
+        )
 
 
 class ErrorsDescribeFields:
@@ -145,13 +222,29 @@ class ErrorsDescribeFields:
                 self.fields[name].widget.attrs["aria-describedby"] = f"{self[name].auto_id}-error"
 
 
+CONTACT_FIELDS = ("name", "email", "contact", "company", "service", "message")
+CONSENT_FIELDS = {
+    "accept_agreement": AcceptanceEvent.PURPOSE_AGREEMENT,
+    "consent_personal_data": AcceptanceEvent.PURPOSE_PERSONAL_DATA,
+    "consent_notifications": AcceptanceEvent.PURPOSE_NOTIFICATIONS,
+}
+
+
 class ContactForm(ErrorsDescribeFields, forms.Form):
-    name = forms.CharField(max_length=100, label="Your name")
+    """The request and its consents. Besides the fields, clean() checks the hidden token:
+    genuine and fresh, not sent by a bot, and naming the versions still current."""
+
+    name = forms.CharField(max_length=100, label="Your name", validators=[single_line])
     email = forms.EmailField(max_length=254, label="Email")
     contact = forms.CharField(
-        max_length=100, required=False, label="Phone or messenger handle (optional)"
+        max_length=100,
+        required=False,
+        label="Phone or messenger handle (optional)",
+        validators=[single_line],
     )
-    company = forms.CharField(max_length=200, required=False, label="Company (optional)")
+    company = forms.CharField(
+        max_length=200, required=False, label="Company (optional)", validators=[single_line]
+    )
     service = forms.ChoiceField(
         choices=[("", "Choose a service"), *SERVICES], label="What is your request about?"
     )
@@ -169,21 +262,76 @@ class ContactForm(ErrorsDescribeFields, forms.Form):
     consent_notifications = forms.BooleanField(required=False)
     # A field people never see: bots fill it in.
     website = forms.CharField(required=False, label="Leave this field empty")
-    form_token = forms.CharField(widget=forms.HiddenInput)
+    form_token = forms.CharField(widget=forms.HiddenInput, required=False)
+
+    # How the form refuses a request that is not the visitor's own mistake in a field.
+    EXPIRED, FORGED, AUTOMATED, STALE = "expired", "forged", "automated", "stale"
 
     def __init__(self, *args, versions, **kwargs):
         super().__init__(*args, **kwargs)
+        self.versions = versions
+        self.token = None
         self.statements = statements(versions)
-        for field, purpose in (
-            ("accept_agreement", AcceptanceEvent.PURPOSE_AGREEMENT),
-            ("consent_personal_data", AcceptanceEvent.PURPOSE_PERSONAL_DATA),
-            ("consent_notifications", AcceptanceEvent.PURPOSE_NOTIFICATIONS),
-        ):
+        for field, purpose in CONSENT_FIELDS.items():
             self.fields[field].label = self.statements[purpose].label_html
         for field in ("name", "email", "contact", "company", "message"):
             self.fields[field].widget.attrs.setdefault(
                 "autocomplete", AUTOCOMPLETE.get(field, "on")
             )
+
+    @classmethod
+    def blank(cls, versions, page):
+        return cls(initial={"form_token": sign_form_token(versions, page)}, versions=versions)
+
+    @classmethod
+    def shown_again(cls, data, versions, page):
+        """The visitor's own values, the consent boxes unticked, a fresh token, no errors."""
+        initial = {field: data.get(field, "") for field in CONTACT_FIELDS}
+        initial["form_token"] = sign_form_token(versions, page)
+        return cls(initial=initial, versions=versions)
+
+    def clean_form_token(self):
+        try:
+            self.token = read_form_token(self.cleaned_data["form_token"])
+        except FormTokenExpired:
+            raise forms.ValidationError("The form expired.", code=self.EXPIRED) from None
+        except FormTokenError:
+            raise forms.ValidationError("The form was changed.", code=self.FORGED) from None
+        return self.token
+
+    def clean_website(self):
+        if self.cleaned_data["website"]:
+            raise forms.ValidationError("Looks automated.", code=self.AUTOMATED)
+        return ""
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.token and self.token.filled_too_fast():
+            raise forms.ValidationError("Sent too fast.", code=self.AUTOMATED)
+        if self.token and not self.token.matches(self.versions):
+            raise forms.ValidationError("The documents changed.", code=self.STALE)
+        return cleaned
+
+    def refusal(self):
+        """Why the request as a whole is refused (a code above), or None."""
+        for code in (self.FORGED, self.EXPIRED, self.AUTOMATED, self.STALE):
+            for field in ("form_token", "website", None):
+                if self.has_error(field or forms.forms.NON_FIELD_ERRORS, code):
+                    return code
+        return None
+
+    def page(self, fallback):
+        return self.token.page if self.token else fallback
+
+    def fields_typed(self):
+        return {key: self.cleaned_data[key] for key in CONTACT_FIELDS}
+
+    def consents(self):
+        return {purpose: bool(self.cleaned_data[f]) for f, purpose in CONSENT_FIELDS.items()}
+
+    def current_versions(self, at):
+        """The versions current at `at` (the moment the evidence is recorded)."""
+        return current_versions(at)
 
 
 AUTOCOMPLETE = {"name": "name", "email": "email", "contact": "tel", "company": "organization"}

@@ -351,6 +351,14 @@ class Submission(models.Model):
     notifications_consent = models.BooleanField(default=False)
     notification_sent_at = models.DateTimeField(null=True, blank=True)
     notification_error = models.TextField(blank=True)
+    form_token_digest = models.CharField(
+        max_length=64,
+        unique=True,
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="SHA-256 of the form's token: a form is sent once.",
+    )
     erased_at = models.DateTimeField(
         null=True, blank=True, help_text="When the personal data was erased on request."
     )

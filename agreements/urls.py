@@ -1,22 +1,9 @@
 from django.contrib.sitemaps.views import sitemap
-from django.urls import path, register_converter
+from django.urls import path
 
-from . import views
+from . import converters, views  # noqa: F401 (converters registers the URL types)
 from .feeds import VersionFeed
 from .sitemaps import SITEMAPS
-
-
-class DocumentSlugConverter:
-    regex = "agreement|privacy|consent"
-
-    def to_python(self, value):
-        return value
-
-    def to_url(self, value):
-        return value
-
-
-register_converter(DocumentSlugConverter, "document")
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -38,28 +25,28 @@ urlpatterns = [
         name="document_history",
     ),
     path(
-        "<document:document>/compare/<int:old>...<int:new>/",
+        "<document:document>/compare/<number:old>...<number:new>/",
         views.CompareView.as_view(),
         name="document_compare",
     ),
     path("<document:document>/feed/", VersionFeed(), name="document_feed"),
     path(
-        "<document:document>/v/<int:number>/",
+        "<document:document>/v/<number:number>/",
         views.VersionView.as_view(),
         name="document_version",
     ),
     path(
-        "<document:document>/v/<int:number>/print/",
+        "<document:document>/v/<number:number>/print/",
         views.PrintVersionView.as_view(),
         name="document_version_print",
     ),
     path(
-        "<document:document>/v/<int:number>.md",
+        "<document:document>/v/<number:number>.md",
         views.raw_version,
         name="document_version_raw",
     ),
     path(
-        "<document:document>/draft/<int:pk>/",
+        "<document:document>/draft/<id:pk>/",
         views.DraftPreviewView.as_view(),
         name="document_draft",
     ),

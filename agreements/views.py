@@ -2,6 +2,7 @@
 receipts, withdrawal and the evidence page. Documents show HTML frozen at publication.
 """
 
+from django import forms
 from django.conf import settings
 from django.contrib.admin.views.decorators import staff_member_required
 from django.core.exceptions import PermissionDenied
@@ -29,24 +30,19 @@ from .forms import (
     SUBMIT_LABEL,
     WITHDRAW_LABEL,
     ContactForm,
-    FormTokenError,
     WithdrawalForm,
     current_versions,
-    read_form_token,
-    sign_form_token,
+    safe_page,
 )
-from .models import AcceptanceEvent, Document, Submission, Version, Withdrawal
+from .models import Document, Submission, Version, Withdrawal
 from .notifications import notify_operator
-
-CONTACT_FIELDS = ("name", "email", "contact", "company", "service", "message")
 
 
 def home(request):
     versions = current_versions()
     context = {"submit_label": SUBMIT_LABEL}
     if versions:
-        initial = {"form_token": sign_form_token(versions, request.path)}
-        context["form"] = ContactForm(initial=initial, versions=versions)
+        context["form"] = ContactForm.blank(versions, request.path)
         context["versions"] = versions
         context["agreement_number"] = versions[Document.AGREEMENT].number
     return render(request, "agreements/home.html", context)
@@ -189,11 +185,11 @@ class DraftPreviewView(DocumentPageMixin, View):
         return response
 
 
-def request_context(request, token, submit_label, form_name):
+def request_context(request, page, form_rendered_at, submit_label, form_name):
     return evidence.Context(
-        page=token.page if token else request.path,
+        page=page,
         form_name=form_name,
-        form_rendered_at=token.rendered_at if token else None,
+        form_rendered_at=form_rendered_at,
         submit_label=submit_label,
         language=request.headers.get("Accept-Language", "")[:35],
         client_ip=client_ip(request),
@@ -207,16 +203,35 @@ def too_many_requests(request):
     return response
 
 
-def render_contact(request, form, versions, status=200, **extra):
-    context = {"form": form, "versions": versions, "submit_label": SUBMIT_LABEL} | extra
+def render_contact(request, form, status=200, **extra):
+    context = {"form": form, "versions": form.versions, "submit_label": SUBMIT_LABEL} | extra
     return render(request, "agreements/contact.html", context, status=status)
 
 
-def unticked(data):
-    data = data.copy()
-    for field in ("accept_agreement", "consent_personal_data", "consent_notifications"):
-        data.pop(field, None)
-    return data
+def contact_refused(request, form, current=None):
+    """The form again with the visitor's values (409: new versions; 400: expired), or a
+    page saying why nothing was recorded. Never a half-written record: nothing was."""
+    refusal = form.refusal()
+    if refusal in (form.EXPIRED, form.STALE):
+        current = current or form.versions
+        again = ContactForm.shown_again(request.POST, current, form.page(request.path))
+        if refusal == form.EXPIRED:
+            return render_contact(request, again, status=400, expired=True)
+        return render_contact(request, again, status=409, changed=form.token.changed(current))
+    if refusal:
+        reason = "automated" if refusal == form.AUTOMATED else "form_token"
+        return render(request, "400.html", {"reason": reason}, status=400)
+    return render_contact(request, form, status=400)
+
+
+def after_commit(notify, record):
+    """The request is recorded: whatever fails now is logged, and the visitor still gets
+    the receipt (robust: an exception never reaches the view)."""
+
+    def notify_record():
+        notify(record)
+
+    transaction.on_commit(notify_record, robust=True)
 
 
 def contact(request):
@@ -224,43 +239,24 @@ def contact(request):
     if versions is None:
         return render(request, "agreements/contact_unavailable.html", status=503)
     if request.method != "POST":
-        page = request.GET.get("from", request.path)
-        page = page if page.startswith("/") and not page.startswith("//") else request.path
-        initial = {"form_token": sign_form_token(versions, page)}
-        return render_contact(request, ContactForm(initial=initial, versions=versions), versions)
+        page = safe_page(request.GET.get("from"), request.path)
+        return render_contact(request, ContactForm.blank(versions, page))
     if over_rate_limit(request, "contact"):
         return too_many_requests(request)
-    try:
-        token = read_form_token(request.POST.get("form_token"))
-    except FormTokenError as error:
-        if str(error) == "expired":
-            fresh = unticked(request.POST) | {"form_token": sign_form_token(versions, request.path)}
-            form = ContactForm(fresh, versions=versions)
-            return render_contact(request, form, versions, expired=True, status=400)
-        return render(request, "400.html", {"reason": "form_token"}, status=400)
-    if request.POST.get("website") or token.filled_too_fast():
-        return render(request, "400.html", {"reason": "automated"}, status=400)
-    if not token.matches(versions):
-        fresh = unticked(request.POST) | {"form_token": sign_form_token(versions, token.page)}
-        form = ContactForm(fresh, versions=versions)
-        changed = [
-            (v, (token.versions.get(slug) or [None])[0])
-            for slug, v in versions.items()
-            if token.versions.get(slug) != [v.number, v.fingerprint]
-        ]
-        return render_contact(request, form, versions, changed=changed, status=409)
     form = ContactForm(request.POST, versions=versions)
     if not form.is_valid():
-        return render_contact(request, form, versions, status=400)
-    fields = {key: form.cleaned_data[key] for key in CONTACT_FIELDS}
-    consents = {
-        AcceptanceEvent.PURPOSE_AGREEMENT: True,
-        AcceptanceEvent.PURPOSE_PERSONAL_DATA: True,
-        AcceptanceEvent.PURPOSE_NOTIFICATIONS: form.cleaned_data["consent_notifications"],
-    }
-    context = request_context(request, token, SUBMIT_LABEL, "contact")
-    submission = evidence.record_submission(fields, form.statements, consents, context)
-    transaction.on_commit(lambda: notify_operator(submission))
+        return contact_refused(request, form)
+    context = request_context(
+        request, form.token.page, form.token.rendered_at, SUBMIT_LABEL, "contact"
+    )
+    try:
+        submission = evidence.record_submission(form, context)
+    except evidence.StaleVersions as stale:
+        form.add_error(None, forms.ValidationError("Changed.", code=form.STALE))
+        return contact_refused(request, form, stale.current)
+    except evidence.FormAlreadySent:
+        return render(request, "agreements/already_sent.html", status=409)
+    after_commit(notify_operator, submission)
     return redirect(submission)
 
 
@@ -305,7 +301,7 @@ def withdraw(request):
         if form.is_valid():
             scope = form.cleaned_data["scope"]
             statement = f"I withdraw my {dict(Withdrawal.SCOPES)[scope].lower()}."
-            context = request_context(request, None, WITHDRAW_LABEL, "withdraw")
+            context = request_context(request, request.path, None, WITHDRAW_LABEL, "withdraw")
             withdrawal = evidence.record_withdrawal(
                 form.cleaned_data["email"],
                 form.cleaned_data["reference"],
@@ -313,7 +309,7 @@ def withdraw(request):
                 statement,
                 context,
             )
-            transaction.on_commit(lambda: notify_operator(withdrawal))
+            after_commit(notify_operator, withdrawal)
             return redirect(withdrawal)
     status = 400 if form.is_bound else 200
     context = {"form": form, "submit_label": WITHDRAW_LABEL}

@@ -124,8 +124,10 @@ def send_request(client, documents, no_fill_delay):
     """send_request(**changes) → the response to a POST of the contact form."""
 
     def send(**changes):
+        """Upper-case keys (REMOTE_ADDR, HTTP_…) go to the request's META, not the form."""
+        meta = {key: changes.pop(key) for key in list(changes) if key.isupper()}
         data = {**VALID_REQUEST, "form_token": form_token(client.get("/contact/")), **changes}
         data = {key: value for key, value in data.items() if value is not None}
-        return client.post("/contact/", data)
+        return client.post("/contact/", data, **meta)
 
     return send

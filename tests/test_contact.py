@@ -1,13 +1,18 @@
 """The contact form: what a visitor sees, what is recorded, and every way it refuses input."""
 
 import hashlib
+import html
 import json
+import re
+import time
 from datetime import timedelta
 
 import pytest
 from django.core import mail, signing
 from django.test import Client
+from django.utils import timezone
 
+from agreements import evidence
 from agreements.models import AcceptanceEvent, Submission
 from tests.conftest import AGREEMENT_TEXT, VALID_REQUEST, form_token
 
@@ -237,7 +242,7 @@ def test_a_notification_never_attempted_is_sent_once_it_is_no_longer_in_flight(s
 
 
 def test_a_failure_while_appending_evidence_leaves_no_submission(send_request, monkeypatch):
-    def fail(events):
+    def fail(events, now=None):
         raise RuntimeError("disk full")
 
     monkeypatch.setattr("agreements.evidence.append", fail)
@@ -258,3 +263,145 @@ def test_the_form_embedded_on_the_home_page_records_that_page(client, documents,
     response = client.post("/contact/", {**VALID_REQUEST, "form_token": form_token(home)})
     assert response.status_code == 302
     assert {e.page for e in AcceptanceEvent.objects.all()} == {"/"}
+
+
+def reshown_values(text):
+    """The values a re-shown form holds: inputs, the textarea and the selected service."""
+    fields = dict(re.findall(r'<input type="(?:text|email)" name="(\w+)" value="([^"]*)"', text))
+    fields["message"] = re.search(r"<textarea[^>]*>\n?(.*?)</textarea>", text, re.S).group(1)
+    fields["service"] = re.search(r'<option value="(\w+)" selected>', text).group(1)
+    return {key: html.unescape(value) for key, value in fields.items()}
+
+
+TYPED = {key: VALID_REQUEST[key] for key in ("name", "email", "contact", "company", "message")}
+
+
+def test_the_form_shown_after_a_new_version_keeps_exactly_what_was_typed(
+    client, documents, no_fill_delay, publish
+):
+    token = form_token(client.get("/contact/"))
+    publish(AGREEMENT_TEXT + "\n9.1. Changed.\n")
+    response = client.post("/contact/", {**VALID_REQUEST, "form_token": token})
+    text = response.content.decode()
+    assert response.status_code == 409
+    assert reshown_values(text) == {**TYPED, "service": "audit"}
+    assert "checked" not in text and 'class="error' not in text  # no wrong errors
+    retry = client.post("/contact/", {**VALID_REQUEST, "form_token": form_token(response)})
+    assert retry.status_code == 302
+    assert Submission.objects.get().name == VALID_REQUEST["name"]  # not "['Nguyễn Văn An']"
+
+
+def test_the_expired_form_keeps_exactly_what_was_typed(
+    client, documents, no_fill_delay, monkeypatch
+):
+    token = form_token(client.get("/contact/"))
+    monkeypatch.setattr("agreements.forms.TOKEN_MAX_AGE", -1)
+    response = client.post("/contact/", {**VALID_REQUEST, "form_token": token})
+    text = response.content.decode()
+    assert response.status_code == 400 and "has expired" in text
+    assert reshown_values(text) == {**TYPED, "service": "audit"}
+    assert "checked" not in text and nothing_recorded()
+
+
+def test_a_request_recorded_after_a_scheduled_version_took_effect_is_refused(
+    client, documents, no_fill_delay, publish, monkeypatch
+):
+    """The race: the form is checked just before v2 takes effect, the events are recorded
+    just after. The versions are checked again under the chain's lock, at the event time."""
+    effective = timezone.now() + timedelta(seconds=1)
+    publish(AGREEMENT_TEXT + "\n9.1. Scheduled.\n", effective_at=effective)
+    token = form_token(client.get("/contact/"))
+    real_lock = evidence.lock_chain
+
+    def slow_lock():  # the request is held up between its checks and its append
+        time.sleep(max(0, (effective - timezone.now()).total_seconds()) + 0.05)
+        real_lock()
+
+    monkeypatch.setattr("agreements.evidence.lock_chain", slow_lock)
+    response = client.post("/contact/", {**VALID_REQUEST, "form_token": token})
+    assert response.status_code == 409 and "version 2" in response.content.decode()
+    assert nothing_recorded()
+
+
+def test_the_from_parameter_names_only_a_printable_path_of_this_site(send_request, client):
+    for value in ("/%00", "/\x07bell", "//evil.example/", "https://evil.example/", "/nowhere/"):
+        page = client.get("/contact/", {"from": value})
+        assert page.status_code == 200
+    response = client.get("/contact/?from=/%00")
+    assert response.status_code == 200
+    token = form_token(response)
+    client.post("/contact/", {**VALID_REQUEST, "form_token": token})
+    assert {e.page for e in AcceptanceEvent.objects.all()} == {"/contact/"}
+    ok = client.get("/contact/", {"from": "/agreement/"})
+    client.post("/contact/", {**VALID_REQUEST, "form_token": form_token(ok)})
+    assert AcceptanceEvent.objects.order_by("-position").first().page == "/agreement/"
+
+
+@pytest.mark.parametrize("field", ["name", "company", "contact"])
+@pytest.mark.parametrize("bad", ["Alice\r\nBcc: x@example.com", "Alice\nSmith", "Ali\x1bce"])
+def test_one_line_fields_refuse_line_breaks_and_control_characters(send_request, field, bad):
+    response = send_request(**{field: bad})
+    assert response.status_code == 400
+    assert "Use a single line" in response.content.decode()
+    assert nothing_recorded()
+
+
+def test_a_form_is_sent_once(client, documents, no_fill_delay):
+    token = form_token(client.get("/contact/"))
+    first = client.post("/contact/", {**VALID_REQUEST, "form_token": token})
+    second = client.post("/contact/", {**VALID_REQUEST, "form_token": token})
+    assert first.status_code == 302
+    assert second.status_code == 409 and "already sent" in second.content.decode()
+    assert Submission.objects.count() == 1 and AcceptanceEvent.objects.count() == 3
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        {"versions": {}, "rendered_at": "2026-11-27T10:00:00", "page": "/"},  # naive
+        {"versions": {}, "page": "/"},
+        {"rendered_at": "2026-11-27T10:00:00+00:00", "page": "/"},
+        {"versions": {"agreement": 1}, "rendered_at": "2026-11-27T10:00:00+00:00", "page": "/"},
+        {"versions": {}, "rendered_at": "2026-11-27T10:00:00+00:00", "page": 7},
+        {"versions": {}, "rendered_at": "2026-13-45T10:00:00+00:00", "page": "/"},
+        ["not", "a", "dict"],
+    ],
+)
+def test_a_well_signed_but_malformed_token_is_a_400(client, documents, no_fill_delay, payload):
+    token = signing.dumps(payload, salt="agreements.contact-form", compress=True)
+    response = client.post("/contact/", {**VALID_REQUEST, "form_token": token})
+    assert response.status_code == 400 and "damaged or changed" in response.content.decode()
+    assert nothing_recorded()
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/agreement/compare/1...99999999999999999999/",
+        "/agreement/compare/99999999999999999999...1/",
+        "/agreement/v/99999999999999999999/",
+        "/agreement/v/99999999999999999999/print/",
+        "/agreement/v/99999999999999999999.md",
+        "/agreement/v/9223372036854775808/",
+        "/agreement/v/2147483648/",
+        "/agreement/draft/99999999999999999999/",
+    ],
+)
+def test_out_of_range_numbers_are_404(admin_client, documents, path):
+    assert admin_client.get(path).status_code == 404
+
+
+def test_a_failure_after_the_request_is_recorded_still_leads_to_the_receipt(
+    send_request, settings, tmp_path, django_capture_on_commit_callbacks
+):
+    broken = tmp_path / "agreements" / "email"
+    broken.mkdir(parents=True)
+    (broken / "submission.txt").write_text("{% if %}broken{% endif %}")
+    settings.TEMPLATES = [
+        {**settings.TEMPLATES[0], "DIRS": [tmp_path, *settings.TEMPLATES[0]["DIRS"]]}
+    ]
+    with django_capture_on_commit_callbacks(execute=True):
+        response = send_request()
+    submission = Submission.objects.get()
+    assert response.status_code == 302 and response["Location"] == submission.get_absolute_url()
+    assert "nothing was recorded" not in response.content.decode()

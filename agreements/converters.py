@@ -1,0 +1,38 @@
+"""URL path types: document slugs, version numbers and row ids, bounded to what the
+database can hold."""
+
+from django.urls import register_converter
+
+
+class DocumentSlugConverter:
+    regex = "agreement|privacy|consent"
+
+    def to_python(self, value):
+        return value
+
+    def to_url(self, value):
+        return value
+
+
+class VersionNumberConverter:
+    """A version number: at most 9 digits, so every number the URL accepts fits the
+    database's integer column (an out-of-range number is a 404, on SQLite as on PostgreSQL)."""
+
+    regex = "[0-9]{1,9}"
+
+    def to_python(self, value):
+        return int(value)
+
+    def to_url(self, value):
+        return str(value)
+
+
+class RowIdConverter(VersionNumberConverter):
+    """A primary key: at most 18 digits, within a 64-bit integer."""
+
+    regex = "[0-9]{1,18}"
+
+
+register_converter(DocumentSlugConverter, "document")
+register_converter(VersionNumberConverter, "number")
+register_converter(RowIdConverter, "id")
