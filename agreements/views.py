@@ -2,11 +2,14 @@
 receipts, withdrawal and the evidence page. Documents show HTML frozen at publication.
 """
 
+import shutil
+from pathlib import Path
+
 from django import forms
 from django.conf import settings
 from django.contrib.admin.views.decorators import staff_member_required
 from django.core.exceptions import PermissionDenied
-from django.db import DatabaseError, connection, transaction
+from django.db import DatabaseError, transaction
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.templatetags.static import static
@@ -34,7 +37,7 @@ from .forms import (
     current_versions,
     safe_page,
 )
-from .models import Document, Submission, Version, Withdrawal
+from .models import Document, RateCounter, Submission, Version, Withdrawal
 from .notifications import notify_operator
 
 
@@ -326,17 +329,44 @@ def favicon(request):
     return redirect(static("favicon.svg"), permanent=True)
 
 
+class _ProbeRolledBack(Exception):
+    pass
+
+
+def database_problem():
+    """Why submissions would fail now, or "" when they would not: the database must
+    answer, accept a write (rolled back), and the disk the site writes to have room."""
+    try:
+        with transaction.atomic():
+            RateCounter.objects.create(key="healthz-probe", window=-1)
+            raise _ProbeRolledBack
+    except _ProbeRolledBack:
+        pass
+    except DatabaseError as error:
+        return f"database: {type(error).__name__}"
+    database = settings.DATABASES["default"]
+    written = [settings.VAR_DIR]
+    if database["ENGINE"].endswith("sqlite3"):
+        written.append(Path(database["NAME"]).parent)
+    for directory in written:
+        if (
+            directory.exists()
+            and shutil.disk_usage(directory).free < settings.KOMMOGEN_MIN_FREE_DISK
+        ):
+            return "disk: almost full"
+    return ""
+
+
 @never_cache
 def healthz(request):
-    """For load balancers: 200 when the database answers a query, else 503."""
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-            cursor.fetchone()
-    except DatabaseError as error:
-        body = {"status": "unavailable", "database": type(error).__name__}
+    """For load balancers and monitoring: 200 when a request could be recorded now (the
+    database answers and accepts writes, the disk has room), else 503 and why."""
+    problem = database_problem()
+    if problem:
+        what, _, detail = problem.partition(": ")
+        body = {"status": "unavailable", what: detail}
         return JsonResponse(body, status=503, headers={"Retry-After": "5"})
-    return JsonResponse({"status": "ok", "database": "ok"})
+    return JsonResponse({"status": "ok", "database": "ok", "disk": "ok"})
 
 
 def robots_txt(request):

@@ -217,6 +217,9 @@ AXES_LOCKOUT_PARAMETERS = ["ip_address"]
 AXES_CLIENT_IP_CALLABLE = "agreements.clients.client_ip"
 AXES_LOCKOUT_TEMPLATE = "admin_locked_out.html"
 AXES_RESET_ON_SUCCESS = True
+# /healthz answers 503 when the disk the site writes to (var/, the SQLite file) has less
+# free space than this, before every submission starts failing.
+KOMMOGEN_MIN_FREE_DISK = env_int("KOMMOGEN_MIN_FREE_DISK_MB", 100) * 1024 * 1024
 # A database busy past its timeout (or unreachable) answers 503 with this Retry-After.
 KOMMOGEN_RETRY_AFTER_SECONDS = env_int("KOMMOGEN_RETRY_AFTER_SECONDS", 5)
 

@@ -131,5 +131,37 @@ def test_a_scheduled_version_changes_the_current_page_without_a_future_last_modi
 @pytest.mark.django_db
 def test_healthz_says_whether_the_database_answers(client):
     response = client.get("/healthz")
-    assert response.status_code == 200 and response.json() == {"status": "ok", "database": "ok"}
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "database": "ok", "disk": "ok"}
     assert "no-cache" in response["Cache-Control"]
+
+
+@pytest.mark.django_db
+def test_healthz_is_503_when_the_database_is_read_only(client):
+    from django.db import connection
+
+    read_only, read_write = {
+        "sqlite": ("PRAGMA query_only = ON", "PRAGMA query_only = OFF"),
+        "postgresql": (
+            "SET LOCAL transaction_read_only = on",  # the test's transaction rolls back
+            "SELECT 1",
+        ),
+    }[connection.vendor]
+    with connection.cursor() as cursor:
+        cursor.execute(read_only)
+    try:
+        response = client.get("/healthz")
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(read_write)
+    assert response.status_code == 503 and response["Retry-After"]
+    assert response.json()["status"] == "unavailable" and "database" in response.json()
+
+
+@pytest.mark.django_db
+def test_healthz_is_503_when_the_disk_is_almost_full(client, settings):
+    import shutil
+
+    settings.KOMMOGEN_MIN_FREE_DISK = shutil.disk_usage(settings.VAR_DIR).total + 1
+    response = client.get("/healthz")
+    assert response.status_code == 503 and response.json()["disk"] == "almost full"
