@@ -1,11 +1,17 @@
 """An Atom feed per document: one entry per published version, newest first."""
 
+from django.conf import settings
 from django.contrib.syndication.views import Feed
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
 
 from .models import Document, Version
+
+
+def absolute(path):
+    """Links from KOMMOGEN_SITE_URL, never from the request's Host header."""
+    return settings.SITE_URL + path
 
 
 class VersionFeed(Feed):
@@ -21,10 +27,10 @@ class VersionFeed(Feed):
         return f"Every published version of KommoGEN's {document.title}, with what changed."
 
     def link(self, document):
-        return reverse("document_history", kwargs={"document": document.slug})
+        return absolute(reverse("document_history", kwargs={"document": document.slug}))
 
     def feed_url(self, document):
-        return reverse("document_feed", kwargs={"document": document.slug})
+        return absolute(reverse("document_feed", kwargs={"document": document.slug}))
 
     def items(self, document):
         return Version.objects.published().filter(document=document).order_by("-number")
@@ -39,7 +45,7 @@ class VersionFeed(Feed):
         return version.summary or "No summary of changes was given."
 
     def item_link(self, version):
-        return version.get_absolute_url()
+        return absolute(version.get_absolute_url())
 
     def item_pubdate(self, version):
         return version.published_at

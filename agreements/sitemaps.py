@@ -1,14 +1,28 @@
 """sitemap.xml: the public pages and every published version's permanent page."""
 
+from urllib.parse import urlsplit
+
+from django.conf import settings
 from django.contrib.sitemaps import Sitemap
 from django.urls import reverse
 
 from .models import Document, Version
 
 
-class PageSitemap(Sitemap):
+class SiteUrlSitemap(Sitemap):
+    """Absolute links from KOMMOGEN_SITE_URL, never from the request's Host header."""
+
+    def get_protocol(self, protocol=None):
+        return urlsplit(settings.SITE_URL).scheme
+
+    def get_domain(self, site=None):
+        return urlsplit(settings.SITE_URL).netloc
+
+
+class PageSitemap(SiteUrlSitemap):
+    # Only pages robots.txt lets crawlers in (not the withdrawal form, drafts or receipts).
     def items(self):
-        pages = [("home", {}), ("contact", {}), ("evidence", {}), ("withdraw", {})]
+        pages = [("home", {}), ("contact", {}), ("evidence", {})]
         for slug, _title in Document.SLUGS:
             pages += [("document_current", {"document": slug})]
             pages += [("document_history", {"document": slug})]
@@ -19,7 +33,7 @@ class PageSitemap(Sitemap):
         return reverse(name, kwargs=kwargs)
 
 
-class VersionSitemap(Sitemap):
+class VersionSitemap(SiteUrlSitemap):
     def items(self):
         return Version.objects.published().select_related("document").order_by("document", "number")
 

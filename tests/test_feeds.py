@@ -1,5 +1,6 @@
 """What lets the public follow changes: the Atom feed, sitemap.xml and robots.txt."""
 
+from urllib.parse import urlsplit
 from xml.etree import ElementTree
 
 from .conftest import AGREEMENT_TEXT, later
@@ -34,7 +35,7 @@ def test_feeds_of_unknown_or_empty_documents(client, publish):
     assert client.get("/nothing/feed/").status_code == 404
 
 
-def test_the_sitemap_lists_public_pages_and_every_version(client, publish):
+def test_the_sitemap_lists_public_pages_and_every_version(client, publish, settings):
     publish(AGREEMENT_TEXT)
     publish(AGREEMENT_TEXT + "\n1.3. Added.\n")
     response = client.get("/sitemap.xml")
@@ -47,7 +48,7 @@ def test_the_sitemap_lists_public_pages_and_every_version(client, publish):
     }
     for path in ["/", "/contact/", "/agreement/", "/agreement/versions/", "/privacy/",
                  "/agreement/v/1/", "/agreement/v/2/"]:  # fmt: skip
-        assert f"http://testserver{path}" in urls
+        assert f"{settings.SITE_URL}{path}" in urls
     assert not any("/admin/" in url or "/draft/" in url for url in urls)
 
 
@@ -56,3 +57,29 @@ def test_robots_txt_points_at_the_sitemap_and_keeps_crawlers_out_of_admin(client
     text = client.get("/robots.txt").content.decode()
     assert "Sitemap: https://www.kommogen.com/sitemap.xml" in text
     assert "Disallow: /admin/" in text and "Disallow: /receipt/" in text
+
+
+def test_feed_and_sitemap_links_come_from_the_site_url_not_the_host_header(
+    client, publish, settings
+):
+    settings.SITE_URL = "https://www.kommogen.com"
+    settings.ALLOWED_HOSTS = ["*"]
+    publish(AGREEMENT_TEXT)
+    for path in ("/agreement/feed/", "/sitemap.xml"):
+        body = client.get(path, HTTP_HOST="attacker.example").content.decode()
+        assert "attacker.example" not in body
+        assert "https://www.kommogen.com/agreement/" in body
+
+
+def test_the_sitemap_lists_no_page_robots_txt_disallows(client, publish):
+    publish(AGREEMENT_TEXT)
+    robots = client.get("/robots.txt").content.decode()
+    disallowed = [
+        line.split(":", 1)[1].strip() for line in robots.splitlines() if "Disallow" in line
+    ]
+    sitemap = ElementTree.fromstring(client.get("/sitemap.xml").content)
+    paths = [
+        urlsplit(loc.text).path
+        for loc in sitemap.iter("{http://www.sitemaps.org/schemas/sitemap/0.9}loc")
+    ]
+    assert paths and not [p for p in paths if p.startswith(tuple(disallowed))]
