@@ -172,3 +172,18 @@ def test_every_scheduled_unit_runs_something_that_exists():
             assert command[command.index("manage.py") + 1] in get_commands(), service.name
         else:  # a script of this repository, installed at /srv/kommogen
             assert (settings.BASE_DIR / command[0].removeprefix("/srv/kommogen/")).exists()
+
+
+def test_nginx_names_no_version_and_sends_the_apex_to_the_canonical_host(site_behind_nginx):
+    _, http_url, https_url = site_behind_nginx
+    opener = https_opener()
+    for url, host, path in (
+        (http_url, "kommogen.com", "/agreement/"),
+        (https_url, "kommogen.com", "/agreement/?x=1"),
+    ):
+        answer = fetch(url + path, headers={"Host": host}, opener=opener)
+        assert answer.status == 301 and answer.headers["Location"] == f"https://{HOST}{path}"
+        assert answer.headers["Server"] == "nginx" and not re.search(r"nginx/\d", answer.text)
+    missing = fetch(https_url + "/static/missing.css", headers={"Host": HOST}, opener=opener)
+    assert missing.status == 404 and missing.headers["Server"] == "nginx"
+    assert "nginx" in missing.text and not re.search(r"nginx/\d", missing.text)
