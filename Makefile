@@ -3,8 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 MANAGE := $(BIN)/python manage.py
-# make run uses a key generated once under var/ unless DJANGO_SECRET_KEY is set.
-WITH_KEY = DJANGO_SECRET_KEY="$${DJANGO_SECRET_KEY:-$$(cat var/secret-key)}"
+# Without DJANGO_SECRET_KEY, settings read the key generated once in var/secret-key.
 # Production-like values for the deployment check (never used to serve anything).
 DEPLOY_ENV = DJANGO_DEBUG=false KOMMOGEN_HTTPS=true DJANGO_ALLOWED_HOSTS=www.kommogen.com \
 	DJANGO_SECRET_KEY=deploy-check-$$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')
@@ -31,18 +30,18 @@ var/secret-key:
 	umask 077 && $(PYTHON) -c 'import secrets; print(secrets.token_urlsafe(50))' > $@
 
 run: install var/secret-key
-	$(WITH_KEY) $(MANAGE) migrate --noinput
-	$(WITH_KEY) $(MANAGE) collectstatic --noinput --verbosity 0
-	$(WITH_KEY) $(MANAGE) load_content
+	$(MANAGE) migrate --noinput
+	$(MANAGE) collectstatic --noinput --verbosity 0
+	$(MANAGE) load_content
 	@echo
 	@echo "The site is at http://127.0.0.1:8000/ (Ctrl-C stops it)."
 	@echo "Create the operator's admin account with 'make admin', then sign in at http://127.0.0.1:8000/admin/."
 	@echo
-	$(WITH_KEY) $(BIN)/gunicorn -c gunicorn.conf.py
+	$(BIN)/gunicorn -c gunicorn.conf.py
 
 admin: install var/secret-key
-	$(WITH_KEY) $(MANAGE) migrate --noinput
-	$(WITH_KEY) $(MANAGE) createsuperuser
+	$(MANAGE) migrate --noinput
+	$(MANAGE) createsuperuser
 
 lint: install
 	$(BIN)/ruff check .

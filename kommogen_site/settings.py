@@ -43,11 +43,17 @@ def env_int(name, default):
 
 DEBUG = env_bool("DJANGO_DEBUG", False)
 
+# The key: DJANGO_SECRET_KEY, or else the file `make run` generates once (var/secret-key,
+# or KOMMOGEN_SECRET_KEY_FILE), so that manage.py commands work as README shows them.
+SECRET_KEY_FILE = Path(os.environ.get("KOMMOGEN_SECRET_KEY_FILE") or VAR_DIR / "secret-key")
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
+if not SECRET_KEY and SECRET_KEY_FILE.is_file():
+    SECRET_KEY = SECRET_KEY_FILE.read_text(encoding="utf-8").strip()
 if not SECRET_KEY:
     if not DEBUG:
         raise ImproperlyConfigured(
-            "DJANGO_SECRET_KEY is not set. Set it to a long random string "
+            "DJANGO_SECRET_KEY is not set, and there is no key file at "
+            f"{SECRET_KEY_FILE}. Set it to a long random string "
             "(python3 -c 'import secrets; print(secrets.token_urlsafe(50))'), "
             "or set DJANGO_DEBUG=true on a development machine."
         )

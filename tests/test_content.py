@@ -2,8 +2,11 @@
 
 import html
 import io
+import os
 import re
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -118,3 +121,39 @@ def test_a_changed_file_is_not_published_over_an_admin_version_and_says_so(
     assert "NOT published" in out.getvalue() and "published in admin" in out.getvalue()
     assert Version.objects.current() == second
     assert Version.objects.published().count() == 2
+
+
+def test_the_header_example_in_readme_is_accepted_as_written(tmp_path, db):
+    readme = (settings.BASE_DIR / "README.md").read_text(encoding="utf-8")
+    example = re.search(r"```\n(---\ndocument:.*?\n---\n)```", readme, re.S).group(1)
+    path = tmp_path / "example.md"
+    path.write_text(example + "## 1. General Provisions\n\n1.1. A clause.\n", encoding="utf-8")
+    call_command("load_content", str(path))
+    assert Version.objects.current().title == "User Agreement (Public Offer)"
+
+
+def manage(*args, **env):
+    base = {k: v for k, v in os.environ.items() if k != "DJANGO_SECRET_KEY"}
+    return subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=settings.BASE_DIR, env=base | env,
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+
+
+def test_readme_commands_work_with_the_key_file_make_run_wrote(tmp_path):
+    key_file = tmp_path / "secret-key"
+    key_file.write_text("a-key-make-run-generated-" + "x" * 40 + "\n")
+    env = {
+        "KOMMOGEN_SECRET_KEY_FILE": str(key_file),
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
+    }
+    assert manage("migrate", "-v0", **env).returncode == 0
+    readme = (settings.BASE_DIR / "README.md").read_text(encoding="utf-8")
+    assert ".venv/bin/python manage.py verify_evidence" in readme
+    verified = manage("verify_evidence", **env)
+    assert verified.returncode == 0 and "OK: 0 events" in verified.stdout
+
+
+def test_without_a_key_or_a_key_file_production_settings_fail_fast(tmp_path):
+    result = manage("check", KOMMOGEN_SECRET_KEY_FILE=str(tmp_path / "none"))
+    assert result.returncode != 0 and "DJANGO_SECRET_KEY is not set" in result.stderr
