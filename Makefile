@@ -6,9 +6,10 @@ MANAGE := $(BIN)/python manage.py
 # Without DJANGO_SECRET_KEY, settings read the key generated once in var/secret-key.
 # Production-like values for the deployment check (never used to serve anything).
 DEPLOY_ENV = DJANGO_DEBUG=false KOMMOGEN_HTTPS=true DJANGO_ALLOWED_HOSTS=www.kommogen.com \
-	DJANGO_SECRET_KEY=deploy-check-$$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')
+	DJANGO_SECRET_KEY=deploy-check-$$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n') \
+	KOMMOGEN_EVIDENCE_KEY=deploy-check-evidence-key
 
-.PHONY: install checkers bench run admin test pytest lint migrations-check deploy-check lock clean
+.PHONY: install checkers bench run admin test test-fast pytest lint migrations-check deploy-check lock clean
 
 install: $(VENV)/.installed
 
@@ -25,11 +26,11 @@ checkers:
 		{ npm ci --no-audit --no-fund --ignore-scripts --loglevel=error && touch node_modules/.installed; }; \
 	else echo "npm not found: the accessibility and HTML checks will be skipped"; fi
 
-var/secret-key:
+var/secret-key var/evidence-key:
 	mkdir -p var
 	umask 077 && $(PYTHON) -c 'import secrets; print(secrets.token_urlsafe(50))' > $@
 
-run: install var/secret-key
+run: install var/secret-key var/evidence-key
 	$(MANAGE) migrate --noinput
 	$(MANAGE) collectstatic --noinput --verbosity 0
 	$(MANAGE) load_content
@@ -39,7 +40,7 @@ run: install var/secret-key
 	@echo
 	$(BIN)/gunicorn -c gunicorn.conf.py
 
-admin: install var/secret-key
+admin: install var/secret-key var/evidence-key
 	$(MANAGE) migrate --noinput
 	$(MANAGE) createsuperuser
 
@@ -57,8 +58,14 @@ deploy-check: install
 # Tests run in production mode (DEBUG off) with a throwaway key.
 test: lint migrations-check deploy-check pytest
 
+TEST_KEYS = DJANGO_SECRET_KEY=tests-only-key-$$$$ KOMMOGEN_EVIDENCE_KEY=tests-only-evidence-key
+
 pytest: install checkers
-	DJANGO_SECRET_KEY=tests-only-key-$$$$ $(BIN)/pytest $(PYTEST_ARGS)
+	$(TEST_KEYS) $(BIN)/pytest $(PYTEST_ARGS)
+
+# The quick loop: everything but the tests that start a live site or a browser.
+test-fast: install
+	$(TEST_KEYS) $(BIN)/pytest -q --no-cov -m "not live" $(PYTEST_ARGS)
 
 # Benchmarks, by hand (not part of make test): about 12 minutes; see bench/README.md.
 bench: install

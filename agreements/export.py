@@ -8,8 +8,11 @@ from . import evidence
 COLUMNS = [
     "position", "recorded_at", "kind", "purpose", "document", "version", "fingerprint",
     "statement", "submit_label", "form", "page", "form_rendered_at", "language",
-    "reference", "subject_salt", "previous_hash", "hash",
+    "reference", "subject_salt", "subject_digests", "format", "texts", "belongs_to",
+    "subject_digest", "subject_key_id", "previous_hash", "hash",
 ]  # fmt: skip
+# Columns holding JSON: written as canonical JSON, as in the hashed record.
+JSON_COLUMNS = ("subject_digests", "texts")
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -37,11 +40,16 @@ def csv_lines(events):
     writer = csv.writer(_Echo())
     yield writer.writerow(COLUMNS)
     for event, record in rows(events):
-        record = record | {"hash": event.hash}
-        yield writer.writerow([spreadsheet_safe(record.get(c)) for c in COLUMNS])
+        row = record | {"hash": event.hash}
+        for column in JSON_COLUMNS:
+            if row.get(column) is not None:
+                row[column] = evidence.canonical(row[column]).decode()
+        yield writer.writerow([spreadsheet_safe(row.get(c)) for c in COLUMNS])
 
 
 def json_lines(events):
-    """One JSON object per line: {"record": …, "hash": …}, as on receipts."""
+    """One JSON object per line: {"record": …, "hash": …}, as on receipts. U+2028 and
+    U+2029 are escaped: some readers take them for line ends (JSON itself allows them)."""
     for event, record in rows(events):
-        yield json.dumps({"record": record, "hash": event.hash}, ensure_ascii=False) + "\n"
+        line = json.dumps({"record": record, "hash": event.hash}, ensure_ascii=False)
+        yield line.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029") + "\n"

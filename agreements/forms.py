@@ -50,6 +50,7 @@ class Statement:
     purpose: str
     parts: tuple
     version: Version | None
+    texts: tuple = ()  # every version the wording links to, recorded with its fingerprints
 
     @property
     def text(self):
@@ -80,6 +81,7 @@ def statements(versions):
                 (".", None),
             ),
             agreement,
+            (agreement,),
         ),
         AcceptanceEvent.PURPOSE_PERSONAL_DATA: Statement(
             AcceptanceEvent.PURPOSE_PERSONAL_DATA,
@@ -92,6 +94,7 @@ def statements(versions):
                 (".", None),
             ),
             consent,
+            (consent, privacy),
         ),
         AcceptanceEvent.PURPOSE_NOTIFICATIONS: Statement(
             AcceptanceEvent.PURPOSE_NOTIFICATIONS,
@@ -102,6 +105,7 @@ def statements(versions):
                 ("). I can withdraw this consent at any time.", None),
             ),
             agreement,
+            (agreement,),
         ),
     }  # fmt: skip
 

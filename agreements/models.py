@@ -6,6 +6,7 @@ database triggers that refuse any change to it, whatever the path.
 
 import hashlib
 import secrets
+import unicodedata
 from datetime import timedelta
 
 from django.core.exceptions import ValidationError
@@ -117,6 +118,15 @@ class Version(models.Model):
         blank=True,
         editable=False,
         help_text="SHA-256 of the Markdown text, frozen at publication.",
+    )
+    # Nullable and without a default, so that adding it altered the table in place (a
+    # rebuilt SQLite table would lose its triggers); empty for versions published before.
+    html_fingerprint = models.CharField(  # noqa: DJ001 (null: see above)
+        max_length=64,
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="SHA-256 of the rendered HTML readers see, frozen at publication.",
     )
     effective_at = models.DateTimeField(
         null=True,
@@ -234,6 +244,7 @@ class Version(models.Model):
                 source=source,
                 summary=summary,
                 fingerprint=fingerprint,
+                html_fingerprint=hashlib.sha256(rendered.html.encode()).hexdigest(),
                 html=rendered.html,
                 toc_html=rendered.toc_html,
                 effective_at=effective_at,
@@ -313,6 +324,21 @@ SERVICES = [
 ]
 
 
+def normalise_email(value):
+    """The one normalisation of an email address, used in digests, withdrawals and erasure
+    (and in the recipe on /evidence/): trimmed, Unicode NFC, case-folded, and the domain
+    in its ASCII (IDNA) form, so zoe@Ärzte.de and ZOE@xn--rzte-koa.de are one address."""
+    value = unicodedata.normalize("NFC", (value or "").strip()).casefold()
+    local, at, domain = value.rpartition("@")
+    if not at:
+        return value
+    try:
+        domain = domain.encode("idna").decode("ascii")
+    except UnicodeError:
+        pass  # not a valid international domain: keep it as typed, folded
+    return f"{local}@{domain}"
+
+
 def new_reference():
     # Short, readable, without look-alike characters: quoted on the phone or in an email.
     alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
@@ -341,6 +367,13 @@ class Submission(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     name = models.CharField(max_length=100, blank=True)
     email = models.EmailField(max_length=254, blank=True, db_index=True)
+    email_key = models.CharField(
+        max_length=254,
+        blank=True,
+        db_index=True,
+        editable=False,
+        help_text="The email as normalise_email() gives it: how withdrawals and erasure match.",
+    )
     contact = models.CharField("phone or messenger", max_length=100, blank=True)
     company = models.CharField(max_length=200, blank=True)
     service = models.CharField(max_length=20, choices=SERVICES)
@@ -369,6 +402,10 @@ class Submission(models.Model):
     def __str__(self):
         return self.reference
 
+    def save(self, *args, **kwargs):
+        self.email_key = normalise_email(self.email)
+        super().save(*args, **kwargs)
+
     def get_absolute_url(self):
         return reverse("receipt", kwargs={"token": self.receipt_token})
 
@@ -388,6 +425,7 @@ class Withdrawal(models.Model):
     salt = models.CharField(max_length=32, default=new_salt)
     created_at = models.DateTimeField(default=timezone.now)
     email = models.EmailField(max_length=254, blank=True)
+    email_key = models.CharField(max_length=254, blank=True, db_index=True, editable=False)
     submission_reference = models.CharField(max_length=16, blank=True)
     scope = models.CharField(max_length=20, choices=SCOPES)
     submissions = models.ManyToManyField(Submission, blank=True, related_name="withdrawals")
@@ -403,6 +441,10 @@ class Withdrawal(models.Model):
 
     def __str__(self):
         return f"{self.reference} ({self.get_scope_display()})"
+
+    def save(self, *args, **kwargs):
+        self.email_key = normalise_email(self.email)
+        super().save(*args, **kwargs)
 
     def get_absolute_url(self):
         return reverse("withdrawal_receipt", kwargs={"token": self.receipt_token})
@@ -496,7 +538,23 @@ class AcceptanceEvent(models.Model):
     reference = models.CharField(max_length=16, help_text="The submission's or withdrawal's.")
     subject_salt = models.CharField(max_length=32)
     subject_digests = models.JSONField(
-        default=dict, help_text="Salted SHA-256 of each personal field, in place of the data."
+        default=dict, help_text="A keyed digest of each personal field, in place of the data."
+    )
+    # Added later: nullable without defaults, so the table was altered in place and kept
+    # its triggers. Empty on events recorded before (record format 1).
+    record_format = models.PositiveSmallIntegerField(
+        null=True, blank=True, editable=False, help_text="2 for events with the fields below."
+    )
+    texts = models.JSONField(
+        null=True,
+        blank=True,
+        help_text="Every text the statement linked to: document, version, fingerprints.",
+    )
+    subject_key_id = models.CharField(  # noqa: DJ001 (null: see above)
+        max_length=16,
+        null=True,
+        blank=True,
+        help_text="Which evidence key made the digests (HMAC-SHA-256); empty: salted SHA-256.",
     )
 
     objects = AcceptanceEventQuerySet.as_manager()
@@ -514,6 +572,28 @@ class AcceptanceEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise PermissionError("Acceptance events are append-only.")
+
+
+class ChainVerification(models.Model):
+    """One run of verify_evidence over the whole chain, kept so that admin pages show
+    when the chain was last verified and the result without re-verifying it."""
+
+    started_at = models.DateTimeField()
+    finished_at = models.DateTimeField()
+    ok = models.BooleanField()
+    count = models.PositiveBigIntegerField()
+    head_hash = models.CharField(max_length=64)
+    broken_position = models.PositiveBigIntegerField(null=True, blank=True)
+    reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-finished_at"]
+        get_latest_by = "finished_at"
+
+    def __str__(self):
+        if self.ok:
+            return f"OK: {self.count} events, head hash {self.head_hash}"
+        return f"BROKEN at position {self.broken_position}: {self.reason}"
 
 
 class RateCounter(models.Model):

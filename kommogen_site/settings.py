@@ -59,6 +59,22 @@ if not SECRET_KEY:
         )
     SECRET_KEY = "insecure-development-key-never-use-in-production"
 
+# The evidence key: the HMAC-SHA-256 key of the personal-data digests in the evidence
+# chain. Kept outside the database (a dump alone cannot test a guessed phone number
+# against a digest); KOMMOGEN_EVIDENCE_KEY, or else the file `make run` generates once.
+EVIDENCE_KEY_FILE = Path(os.environ.get("KOMMOGEN_EVIDENCE_KEY_FILE") or VAR_DIR / "evidence-key")
+EVIDENCE_KEY = os.environ.get("KOMMOGEN_EVIDENCE_KEY", "")
+if not EVIDENCE_KEY and EVIDENCE_KEY_FILE.is_file():
+    EVIDENCE_KEY = EVIDENCE_KEY_FILE.read_text(encoding="utf-8").strip()
+if not EVIDENCE_KEY:
+    if not DEBUG:
+        raise ImproperlyConfigured(
+            "KOMMOGEN_EVIDENCE_KEY is not set, and there is no key file at "
+            f"{EVIDENCE_KEY_FILE}. Generate one once and keep it with your backups "
+            "(python3 -c 'import secrets; print(secrets.token_urlsafe(32))')."
+        )
+    EVIDENCE_KEY = "insecure-development-evidence-key"
+
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", ["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", [])
 
@@ -140,7 +156,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"] = {
         "timeout": env_int("KOMMOGEN_SQLITE_BUSY_TIMEOUT", 5),
         "transaction_mode": "IMMEDIATE",
-        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;",
+        # recursive_triggers: the row an INSERT OR REPLACE deletes then fires the delete
+        # triggers, so REPLACE cannot overwrite a published version or an event.
+        "init_command": (
+            "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA recursive_triggers=ON;"
+        ),
     }
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-db.sqlite3")}
 

@@ -79,8 +79,20 @@ def later(**delta):
     return timezone.now() + timedelta(**delta)
 
 
+LIVE_FIXTURES = {"live_site", "live_site_factory", "site", "browser", "site_behind_nginx"}
+
+
+def pytest_collection_modifyitems(items):
+    """Tests that start gunicorn or a browser are marked live (make test-fast skips them)."""
+    for item in items:
+        if LIVE_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.live)
+
+
 def pytest_configure(config):
     from django.conf import settings
+
+    config.addinivalue_line("markers", "live: starts a live site (gunicorn) or a browser")
 
     # whitenoise warns when STATIC_ROOT is missing; tests do not run collectstatic.
     settings.STATIC_ROOT.mkdir(parents=True, exist_ok=True)

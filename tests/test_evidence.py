@@ -1,14 +1,17 @@
 """The evidence chain: verification, tampering of every kind caught, append-only, erasure."""
 
+import csv
 import hashlib
+import io
 import json
+from datetime import timedelta
 
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import IntegrityError, connection, transaction
 
 from agreements import evidence, triggers
-from agreements.models import AcceptanceEvent, Submission
+from agreements.models import AcceptanceEvent, Submission, Version, Withdrawal
 
 EVENTS_TABLE = "agreements_acceptanceevent"
 TRIGGER = "agreements_acceptanceevent_append_only"
@@ -134,8 +137,9 @@ def test_erasure_blanks_personal_data_and_the_chain_still_verifies(chain, capsys
     erased = AcceptanceEvent.objects.order_by("position").last()
     assert erased.kind == "erased" and erased.submission == submission
     assert evidence.verify_chain().ok
-    digest = hashlib.sha256(f"{submission.salt}:person1@example.com".encode()).hexdigest()
-    assert AcceptanceEvent.objects.get(position=4).subject_digests["email"] == digest
+    assert evidence.digest_matches(
+        AcceptanceEvent.objects.get(position=4), "email", "Person1@Example.com"
+    )
 
 
 def test_export_streams_csv_and_json_lines(chain, capsys):
@@ -157,3 +161,151 @@ def test_csv_export_guards_against_formula_injection(send_request, capsys):
     send_request()
     call_command("export_evidence")
     assert "\n=" not in capsys.readouterr().out
+
+
+VERSION_TRIGGER = "agreements_version_published"
+
+
+def drop_version_triggers():
+    with connection.cursor() as cursor:
+        for statement in triggers.drop_statements(
+            connection.vendor, VERSION_TRIGGER, "agreements_version"
+        ):
+            cursor.execute(statement)
+
+
+def test_the_privacy_policy_shown_is_recorded_with_its_own_fingerprints(chain, documents):
+    consent_event = AcceptanceEvent.objects.filter(purpose="personal_data").first()
+    privacy = documents["privacy"]
+    assert {
+        "document": "privacy",
+        "version": privacy.number,
+        "fingerprint": privacy.fingerprint,
+        "html_fingerprint": hashlib.sha256(privacy.html.encode()).hexdigest(),
+    } in evidence.record(consent_event)["texts"]
+    assert privacy.html_fingerprint == hashlib.sha256(privacy.html.encode()).hexdigest()
+
+
+@pytest.mark.parametrize("column", ["source", "html"])
+def test_editing_a_versions_text_or_html_in_the_database_is_caught(chain, documents, column):
+    drop_version_triggers()
+    sql(f"UPDATE agreements_version SET {column} = %s WHERE id = %s",
+        ["1.1. A text nobody accepted.", documents["privacy"].pk])  # fmt: skip
+    result = evidence.verify_chain()
+    assert not result.ok and "privacy" in result.reason.lower()
+    assert ("text" if column == "source" else "HTML") in result.reason
+
+
+def test_an_event_pointed_at_another_request_is_caught(chain):
+    drop_triggers()
+    other = Submission.objects.exclude(pk=chain[0].submission_id).first()
+    sql(f"UPDATE {EVENTS_TABLE} SET submission_id = %s WHERE position = 1", [other.pk])
+    result = evidence.verify_chain()
+    assert result.broken_position == 1 and result.reason.startswith("edited: it points at")
+
+
+def test_a_server_with_a_slow_clock_never_makes_time_go_backwards(chain, send_request):
+    from django.utils import timezone
+
+    ahead = timezone.now() + timedelta(seconds=5)  # another server's clock, 5 s ahead
+    with transaction.atomic():
+        submission = chain[-1].submission
+        event = evidence._event(
+            submission, evidence.Context("", "other server", None, "", "", None, ""),
+            submission.salt, {}, kind="erased", purpose="personal_data", statement="x",
+            submission=submission,
+        )  # fmt: skip
+        evidence.append([event], now=ahead)
+    send_request(email="later@example.com")
+    newest = AcceptanceEvent.objects.order_by("-position").first()
+    assert newest.recorded_at > ahead
+    assert evidence.verify_chain().ok
+
+
+@pytest.mark.skipif(
+    connection.vendor != "sqlite", reason="INSERT OR REPLACE is SQLite's own syntax"
+)
+def test_insert_or_replace_cannot_overwrite_a_published_version_or_an_event(chain, documents):
+    version = documents["agreement"]
+    with pytest.raises(IntegrityError), transaction.atomic():
+        sql(
+            "INSERT OR REPLACE INTO agreements_version (id, document_id, title, source, summary,"
+            " html, toc_html, fingerprint, created_at) SELECT id, document_id, 'Forged', 'x',"
+            " '', '', '', '', created_at FROM agreements_version WHERE id = %s",
+            [version.pk],
+        )
+    with pytest.raises(IntegrityError), transaction.atomic():
+        sql(
+            f"INSERT OR REPLACE INTO {EVENTS_TABLE} SELECT * FROM {EVENTS_TABLE} WHERE position = 1"
+        )
+    assert Version.objects.get(pk=version.pk).title == version.title
+    assert evidence.verify_chain().ok
+
+
+def test_json_lines_escape_unicode_line_separators_and_csv_rows_rehash(send_request):
+    send_request(name="Ann\u2028Lee", message="One\u2029two")
+    out = io.StringIO()
+    call_command("export_evidence", format="json", stdout=out)
+    lines = out.getvalue().split("\n")[:-1]
+    assert len(lines) == 3 and "\u2028" not in out.getvalue() and "\u2029" not in out.getvalue()
+    records = [json.loads(line) for line in lines]
+    out = io.StringIO()
+    call_command("export_evidence", format="csv", stdout=out)
+    for row, line in zip(csv.DictReader(io.StringIO(out.getvalue())), records, strict=True):
+        rebuilt = {key: line["record"][key] for key in line["record"]}
+        assert json.loads(row["subject_digests"]) == rebuilt["subject_digests"]
+        assert json.loads(row["texts"]) == rebuilt["texts"]
+        assert row["hash"] == line["hash"] == evidence.hash_record(rebuilt)
+
+
+def test_one_normalisation_of_email_addresses_everywhere(client, send_request):
+    send_request(email="zoe@ärzte.de")
+    client.post("/consent/withdraw/", {"email": " ZOE@Ärzte.de ", "scope": "notifications"})
+    withdrawal = Withdrawal.objects.get()
+    assert list(withdrawal.submissions.all()) == [Submission.objects.get()]
+    event = AcceptanceEvent.objects.filter(purpose="agreement").get()
+    assert evidence.digest_matches(event, "email", "Zoe@XN--RZTE-KOA.de")
+    call_command("erase_personal_data", "zoe@Ärzte.DE")
+    assert Submission.objects.get().erased_at is not None
+
+
+def database_text():
+    """Every row of every table as text: what a dump of the database holds."""
+    if connection.vendor == "sqlite":
+        return "\n".join(connection.connection.iterdump())
+    rows = []
+    with connection.cursor() as cursor:
+        for table in connection.introspection.table_names(cursor):
+            cursor.execute(f'SELECT * FROM "{table}"')
+            rows += [repr(row) for row in cursor.fetchall()]
+    return "\n".join(rows)
+
+
+def test_erasure_leaves_no_trace_of_the_person_in_a_dump(client, send_request, settings):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", 9, 1
+    person = {"name": "Zoë Quixotic-Traceable", "email": "zoe.traceable@example.org",
+              "contact": "+84 905 111 222"}  # fmt: skip
+    send_request(**person)
+    send_request(**(person | {"email": "ZOE.Traceable@Example.org"}), message="Again.")
+    client.post("/consent/withdraw/", {"email": person["email"], "scope": "personal_data"})
+    assert person["email"] in database_text()
+    call_command("erase_personal_data", person["email"])
+    dump = database_text()
+    for value in (*person.values(), "zoe.traceable", "905 111 222"):
+        assert value.casefold() not in dump.casefold(), value
+    assert evidence.verify_chain().ok
+
+
+def test_the_evidence_sheet_checks_its_own_events_not_the_whole_chain(admin_client, chain):
+    call_command("verify_evidence")
+    drop_triggers()
+    sql(f"UPDATE {EVENTS_TABLE} SET statement = 'x' WHERE position = 8")  # another request's
+    first = chain[0].submission
+    sheet = admin_client.get(f"/admin/agreements/submission/{first.pk}/evidence/")
+    text = sheet.content.decode()
+    assert "<strong>OK</strong>" in text and "OK: 9 events" in text  # as last verified
+    broken = Submission.objects.get(events__position=8)
+    sheet = admin_client.get(f"/admin/agreements/submission/{broken.pk}/evidence/")
+    assert "<strong>BROKEN</strong>" in sheet.content.decode()
+    assert "Position 8: edited" in sheet.content.decode()

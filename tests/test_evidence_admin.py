@@ -1,5 +1,7 @@
 """The operator's side in admin: read-only evidence, the evidence sheet, exports, erasure."""
 
+from django.core.management import call_command
+
 from agreements import evidence
 from agreements.models import AcceptanceEvent, Submission
 
@@ -39,7 +41,11 @@ def test_the_evidence_sheet_shows_events_fingerprints_and_verification(admin_cli
     assert sheet.status_code == 200 and submission.reference in text
     for event in submission.events.all():
         assert event.hash in text and event.fingerprint in text
-    assert "OK: 3 events" in text and "sha256sum" in text
+    assert "not verified yet" in text and "sha256sum" in text
+    assert "This request's events, checked now" in text and "<strong>OK</strong>" in text
+    call_command("verify_evidence")
+    text = admin_client.get(f"/admin/agreements/submission/{submission.pk}/evidence/")
+    assert "OK: 3 events" in text.content.decode()
 
 
 def test_the_evidence_sheet_needs_staff(client, send_request):

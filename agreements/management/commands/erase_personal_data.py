@@ -2,18 +2,19 @@
 
 from django.core.management.base import BaseCommand
 
-from agreements.evidence import Context, erase_submission
-from agreements.models import Submission
+from agreements.evidence import Context, erase_person
 
 
 class Command(BaseCommand):
-    help = "Blank the personal fields of every request from EMAIL and record an 'erased' event."
+    help = (
+        "Erase every copy of EMAIL's personal data: their requests (each with an 'erased' "
+        "event) and their withdrawals. The address is matched as normalise_email() gives it."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("email")
 
     def handle(self, *args, email, **options):
         context = Context("", "erase_personal_data command", None, "", "", None, "")
-        submissions = Submission.objects.filter(email__iexact=email.strip(), erased_at__isnull=True)
-        erased = [s.reference for s in submissions if erase_submission(s, context)]
+        erased = erase_person(email, context)
         self.stdout.write(f"Erased {len(erased)} request(s): {', '.join(erased) or 'none'}.")
