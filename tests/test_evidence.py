@@ -222,22 +222,22 @@ def test_a_server_with_a_slow_clock_never_makes_time_go_backwards(chain, send_re
     assert evidence.verify_chain().ok
 
 
-@pytest.mark.skipif(
-    connection.vendor != "sqlite", reason="INSERT OR REPLACE is SQLite's own syntax"
-)
 def test_insert_or_replace_cannot_overwrite_a_published_version_or_an_event(chain, documents):
+    """SQLite's INSERT OR REPLACE deletes the row it replaces (its triggers must fire);
+    PostgreSQL's counterpart is INSERT … ON CONFLICT DO UPDATE."""
     version = documents["agreement"]
-    with pytest.raises(IntegrityError), transaction.atomic():
-        sql(
-            "INSERT OR REPLACE INTO agreements_version (id, document_id, title, source, summary,"
-            " html, toc_html, fingerprint, created_at) SELECT id, document_id, 'Forged', 'x',"
-            " '', '', '', '', created_at FROM agreements_version WHERE id = %s",
-            [version.pk],
-        )
-    with pytest.raises(IntegrityError), transaction.atomic():
-        sql(
-            f"INSERT OR REPLACE INTO {EVENTS_TABLE} SELECT * FROM {EVENTS_TABLE} WHERE position = 1"
-        )
+    replace = "INSERT OR REPLACE INTO {table} SELECT * FROM {table} WHERE {where}"
+    upsert = (
+        "INSERT INTO {table} SELECT * FROM {table} WHERE {where} "
+        "ON CONFLICT (id) DO UPDATE SET {column} = 'Forged'"
+    )
+    statement = replace if connection.vendor == "sqlite" else upsert
+    for table, where, column in (
+        ("agreements_version", f"id = {version.pk}", "title"),
+        (EVENTS_TABLE, "position = 1", "statement"),
+    ):
+        with pytest.raises(IntegrityError), transaction.atomic():
+            sql(statement.format(table=table, where=where, column=column))
     assert Version.objects.get(pk=version.pk).title == version.title
     assert evidence.verify_chain().ok
 

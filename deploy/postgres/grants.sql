@@ -1,0 +1,23 @@
+-- What the site's own database role may do, run by the owner role after every migrate:
+--   psql "$OWNER_DATABASE_URL" -v site_role=kommogen_site -f deploy/postgres/grants.sql
+-- The owner role (kommogen_owner) owns every table and runs migrations; the site runs
+-- as site_role, which owns nothing, so it cannot drop or disable the triggers that
+-- keep published versions and the evidence unchanged, and where the evidence lives it
+-- may only read and insert.
+\set ON_ERROR_STOP on
+BEGIN;
+GRANT USAGE ON SCHEMA public TO :"site_role";
+GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO :"site_role";
+GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO :"site_role";
+-- Append-only: the acceptance events, cancellations, content loads and the record of
+-- chain verifications.
+REVOKE UPDATE, DELETE, TRUNCATE ON
+    agreements_acceptanceevent, agreements_cancellation, agreements_contentload,
+    agreements_chainverification
+    FROM :"site_role";
+-- Drafts are edited and deleted (the triggers refuse it for published versions);
+-- documents are never deleted; requests are erased by blanking, never deleted.
+REVOKE DELETE, TRUNCATE ON agreements_version FROM :"site_role";
+REVOKE DELETE, TRUNCATE ON agreements_document, agreements_submission, agreements_withdrawal
+    FROM :"site_role";
+COMMIT;
