@@ -10,6 +10,9 @@ timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
 graceful_timeout = 10
 max_requests = 2000
 max_requests_jitter = 200
+# The access log names no visitor: no IP, no receipt address (kommogen_site/access_log.py).
 accesslog = "-"
+access_log_format = '%(t)s "%(m)s %(U)s" %(s)s %(B)s %(L)s'
+logger_class = "kommogen_site.access_log.PrivateAccessLogger"
 errorlog = "-"
 wsgi_app = "kommogen_site.wsgi:application"

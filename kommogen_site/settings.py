@@ -288,6 +288,9 @@ MARKDOWNX_MARKDOWNIFY_FUNCTION = "agreements.rendering.render_preview"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"secrets_masked": {"()": "kommogen_site.access_log.SecretsMasked"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["secrets_masked"]}
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
 }

@@ -118,7 +118,7 @@ class LiveSite:
         return fetch(self.url + "/contact/", data, {"Referer": self.url + "/"}, opener)
 
 
-def start_site(database_url, workers=3, **extra_env):
+def start_site(database_url, workers=3, access_log="/dev/null", **extra_env):
     env = {
         **os.environ,
         "DATABASE_URL": database_url,
@@ -137,7 +137,7 @@ def start_site(database_url, workers=3, **extra_env):
         assert result.returncode == 0, result.stderr
     site.server = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "--workers", str(workers),
-         "--bind", f"127.0.0.1:{port}", "--no-control-socket", "--access-logfile", "/dev/null"],
+         "--bind", f"127.0.0.1:{port}", "--no-control-socket", "--access-logfile", access_log],
         cwd=BASE, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
     for _ in range(200):
@@ -177,11 +177,11 @@ def server_database(tmp_path):
 
 @pytest.fixture
 def live_site_factory():
-    """live_site_factory(database_url, workers=3, **env) → a started LiveSite."""
+    """live_site_factory(database_url, workers=3, access_log=…, **env) → a started LiveSite."""
     sites = []
 
-    def start(database_url, workers=3, **env):
-        sites.append(start_site(database_url, workers, **env))
+    def start(database_url, workers=3, access_log="/dev/null", **env):
+        sites.append(start_site(database_url, workers, access_log, **env))
         return sites[-1]
 
     yield start

@@ -8,6 +8,7 @@ import ssl
 import subprocess
 import time
 import urllib.request
+from urllib.parse import urlsplit
 
 import pytest
 from django.conf import settings
@@ -42,6 +43,7 @@ def loopback_config(tmp_path, app_port, http_port, https_port, static_root):
         f"/etc/letsencrypt/live/{HOST}/fullchain.pem": str(cert),
         f"/etc/letsencrypt/live/{HOST}/privkey.pem": str(key),
         "/srv/kommogen/var/static/": f"{static_root}/",
+        "/var/log/nginx/": f"{tmp_path}/",
     }
     for old, new in replacements.items():
         assert old in site, f"deploy/nginx/kommogen.conf no longer has {old!r}"
@@ -100,6 +102,7 @@ def site_behind_nginx(tmp_path, live_site_factory, server_database):
             if probe.connect_ex(("127.0.0.1", https_port)) == 0:
                 break
         time.sleep(0.1)
+    site.logs = tmp_path
     yield site, f"http://127.0.0.1:{http_port}", f"https://127.0.0.1:{https_port}"
     server.terminate()
     server.wait(timeout=10)
@@ -187,3 +190,41 @@ def test_nginx_names_no_version_and_sends_the_apex_to_the_canonical_host(site_be
     missing = fetch(https_url + "/static/missing.css", headers={"Host": HOST}, opener=opener)
     assert missing.status == 404 and missing.headers["Server"] == "nginx"
     assert "nginx" in missing.text and not re.search(r"nginx/\d", missing.text)
+
+
+def a_request_and_its_receipt(site, url, headers=None, opener=None, origin=None):
+    """Send the form, open the receipt; the receipt's secret token."""
+    form = fetch(url + "/contact/", headers=headers, opener=opener).text
+    fields = dict(re.findall(r'name="(csrfmiddlewaretoken|form_token)" value="([^"]+)"', form))
+    data = {**fields, "name": "Log Reader", "email": "log@example.com", "service": "audit",
+            "message": "Hi.", "accept_agreement": "on", "consent_personal_data": "on"}  # fmt: skip
+    referer = {"Referer": (origin or url) + "/contact/"}
+    sent = fetch(url + "/contact/", data, {**(headers or {}), **referer}, opener)
+    assert sent.status == 302, sent.text
+    receipt = sent.headers["Location"]
+    assert fetch(url + urlsplit(receipt).path, headers=headers, opener=opener).status == 200
+    return urlsplit(receipt).path.split("/")[2]
+
+
+def test_gunicorns_access_log_names_no_visitor(live_site_factory, server_database, tmp_path):
+    log = tmp_path / "access.log"
+    site = live_site_factory(server_database, workers=1, access_log=str(log))
+    jar = urllib.request.HTTPCookieProcessor()
+    token = a_request_and_its_receipt(
+        site, site.url, opener=urllib.request.build_opener(jar, NoRedirect)
+    )
+    site.stop()
+    text = log.read_text(encoding="utf-8")
+    assert '"GET /receipt/.../" 200' in text and '"POST /contact/" 302' in text
+    assert token not in text and "127.0.0.1" not in text and "Python-urllib" not in text
+
+
+def test_nginxs_access_log_names_no_visitor(site_behind_nginx):
+    site, _, https_url = site_behind_nginx
+    opener = https_opener(urllib.request.HTTPCookieProcessor())
+    token = a_request_and_its_receipt(site, https_url, {"Host": HOST}, opener, f"https://{HOST}")
+    time.sleep(0.2)  # nginx writes the line as the response ends
+    text = (site.logs / "kommogen.access.log").read_text(encoding="utf-8")
+    assert '"GET /receipt/.../" 200' in text and token not in text and "127.0.0.1" not in text
+    logrotate = (DEPLOY / "logrotate" / "kommogen-nginx").read_text()
+    assert "rotate 14" in logrotate and "kommogen.access.log" in logrotate

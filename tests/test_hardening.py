@@ -165,3 +165,18 @@ def test_healthz_is_503_when_the_disk_is_almost_full(client, settings):
     settings.KOMMOGEN_MIN_FREE_DISK = shutil.disk_usage(settings.VAR_DIR).total + 1
     response = client.get("/healthz")
     assert response.status_code == 503 and response.json()["disk"] == "almost full"
+
+
+@pytest.mark.django_db
+def test_djangos_log_lines_never_name_a_receipt_address(client, caplog, settings):
+    import logging
+
+    from kommogen_site.access_log import SecretsMasked
+
+    token = "AbCdEfGhIjKlMnOpQrStUvWxYz0123456789_-"
+    with caplog.at_level(logging.WARNING, logger="django.request"):
+        assert client.get(f"/receipt/{token}/").status_code == 404
+    [record] = [r for r in caplog.records if r.name == "django.request"]
+    assert "secrets_masked" in settings.LOGGING["handlers"]["console"]["filters"]
+    SecretsMasked().filter(record)
+    assert token not in record.getMessage() and "/receipt/.../" in record.getMessage()
