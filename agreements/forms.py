@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from django import forms
 from django.conf import settings
 from django.core import signing
-from django.urls import Resolver404, resolve, reverse
+from django.urls import Resolver404, resolve
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.html import format_html, format_html_join
@@ -70,7 +70,6 @@ class Statement:
 
 def statements(versions):
     agreement, consent, privacy = (versions[slug] for slug in FORM_DOCUMENTS)
-    clause_72 = reverse("document_version", args=[Document.AGREEMENT, agreement.number])
     return {
         AcceptanceEvent.PURPOSE_AGREEMENT: Statement(
             AcceptanceEvent.PURPOSE_AGREEMENT,
@@ -99,13 +98,14 @@ def statements(versions):
         AcceptanceEvent.PURPOSE_NOTIFICATIONS: Statement(
             AcceptanceEvent.PURPOSE_NOTIFICATIONS,
             (
-                ("Optional: I agree to receive informational notifications from KommoGEN (", None),
-                (f"clause 7.2 of the User Agreement, version {agreement.number}",
-                 clause_72 + "#clause-7-2"),
+                ("Optional: send me notifications by email — notice of new versions of these "
+                 "documents and news of KommoGEN's services, at most twice a month (", None),
+                (f"section 7 of the consent, version {consent.number}",
+                 consent.get_absolute_url() + "#section-7"),
                 ("). I can withdraw this consent at any time.", None),
             ),
-            agreement,
-            (agreement,),
+            consent,
+            (consent,),
         ),
     }  # fmt: skip
 

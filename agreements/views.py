@@ -3,6 +3,7 @@ receipts, withdrawal and the evidence page. Documents show HTML frozen at public
 """
 
 import shutil
+from functools import lru_cache
 from pathlib import Path
 
 from django import forms
@@ -379,5 +380,11 @@ def robots_txt(request):
     return HttpResponse("\n".join(lines), content_type="text/plain; charset=utf-8")
 
 
+@lru_cache(maxsize=1)
+def receipt_checker():
+    """The program /evidence/ shows and offers: one file, Python's standard library only."""
+    return (settings.BASE_DIR / "static" / "evidence" / "check_receipt.py").read_text("utf-8")
+
+
 def evidence_page(request):
-    return render(request, "agreements/evidence.html")
+    return render(request, "agreements/evidence.html", {"recipe": receipt_checker()})

@@ -266,6 +266,11 @@ KOMMOGEN_MIN_FILL_SECONDS = env_int("KOMMOGEN_MIN_FILL_SECONDS", 3)
 KOMMOGEN_PUBLIC_MAX_BODY = 64 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 4 * 1024 * 1024
 
+# Requests (and withdrawals) older than this many days have their personal data erased
+# by `manage.py erase_expired_requests` (deploy/ runs it nightly): three years, the usual
+# limitation period for contract claims in Vietnam and Russia. The Privacy Policy says so.
+KOMMOGEN_RETENTION_DAYS = env_int("KOMMOGEN_RETENTION_DAYS", 3 * 365)
+
 # Email: the console by default; SMTP when DJANGO_EMAIL_HOST is set.
 KOMMOGEN_OPERATOR_EMAIL = os.environ.get("KOMMOGEN_OPERATOR_EMAIL", "gen@kommogen.com")
 DEFAULT_FROM_EMAIL = os.environ.get("DJANGO_DEFAULT_FROM_EMAIL", "website@kommogen.com")
@@ -289,8 +294,6 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "filters": {"secrets_masked": {"()": "kommogen_site.access_log.SecretsMasked"}},
-    "handlers": {
-        "console": {"class": "logging.StreamHandler", "filters": ["secrets_masked"]}
-    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["secrets_masked"]}},
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
 }

@@ -27,7 +27,8 @@ def test_the_form_names_and_links_each_version_and_nothing_is_ticked(client, doc
     page = client.get("/contact/").content.decode()
     assert "User Agreement (public offer), version 1" in page
     assert 'href="/agreement/v/1/"' in page and 'href="/consent/v/1/"' in page
-    assert 'href="/privacy/v/1/"' in page and 'href="/agreement/v/1/#clause-7-2"' in page
+    assert 'href="/privacy/v/1/"' in page and 'href="/consent/v/1/#section-7"' in page
+    assert "by email" in page and "at most twice a month" in page
     assert "checked" not in page
 
 

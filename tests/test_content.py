@@ -157,3 +157,72 @@ def test_readme_commands_work_with_the_key_file_make_run_wrote(tmp_path):
 def test_without_a_key_or_a_key_file_production_settings_fail_fast(tmp_path):
     result = manage("check", KOMMOGEN_SECRET_KEY_FILE=str(tmp_path / "none"))
     assert result.returncode != 0 and "DJANGO_SECRET_KEY is not set" in result.stderr
+
+
+PRIVACY = settings.BASE_DIR / "content" / "privacy-policy.md"
+CONSENT = settings.BASE_DIR / "content" / "consent.md"
+
+
+def operator_address():
+    """The Operator's address exactly as the User Agreement gives it (section 11)."""
+    text = AGREEMENT.read_text(encoding="utf-8")
+    lines = text.split("Beneficiary Address:", 1)[1].split("## 12.")[0]
+    lines = [line.strip().rstrip(",").replace("**", "") for line in lines.splitlines()]
+    return ", ".join(line for line in lines if line)
+
+
+@pytest.mark.parametrize("path", [PRIVACY, CONSENT])
+def test_the_privacy_texts_name_the_operators_full_address(path):
+    assert operator_address() in path.read_text(encoding="utf-8")
+
+
+def test_the_privacy_policy_keeps_every_category_for_a_stated_time_and_lists_the_rights():
+    text = PRIVACY.read_text(encoding="utf-8")
+    retention = text.split("## 5.", 1)[1].split("## 6.", 1)[0]
+    for category, period in [
+        ("Requests sent through the contact form", "three years"),
+        ("Withdrawals of consent", "three years"),
+        ("Acceptance records", "as long as the hash chain"),
+        ("request counter", "twenty minutes"),
+        ("Server logs", "fourteen days"),
+        ("Backups", "thirty days"),
+        ("emails about requests", "no longer than the requests"),
+    ]:
+        paragraph = next(p for p in retention.split("\n\n") if category in p)
+        assert period in paragraph, category
+    rights = text.split("## 7.", 1)[1]
+    for right in ("to be informed", "to access", "corrected", "deleted", "restricted",
+                  "to object", "to withdraw", "to complain"):  # fmt: skip
+        assert right in rights, right
+    for deadline in ("2 working days", "10 working days", "7 working days", "15 days"):
+        assert deadline in text
+    assert "Roskomnadzor" in text and "outside Vietnam" in text and "Kommo CRM" in text
+    assert "hosting provider" in text and "email provider" in text
+
+
+def test_the_consent_is_specific_and_leaves_evidence_to_the_privacy_policy():
+    text = CONSENT.read_text(encoding="utf-8").split("\n---\n", 1)[1]  # the text, not the header
+    purpose = text.split("## 2.", 1)[1].split("## 3.", 1)[0]
+    assert "one purpose" in purpose and "answer the request" in purpose
+    assert "dispute" not in text and "evidence" not in text.lower()
+    assert "three years" in text and "/consent/withdraw/" in text
+    notifications = text.split("## 7.", 1)[1]
+    for specific in ("by email only", "new versions", "news of KommoGEN's services",
+                     "at most twice a month", "at any time"):  # fmt: skip
+        assert specific in notifications
+
+
+def test_the_new_privacy_texts_are_published_by_the_loader_with_their_summaries(tmp_path, db):
+    for name, slug in (("privacy-policy.md", "privacy"), ("consent.md", "consent")):
+        first = tmp_path / name
+        first.write_text(
+            f"---\ndocument: {slug}\ntitle: First\neffective: 2026-11-26\nsummary: First.\n"
+            "---\n## 1. First\n\n1.1. The first text.\n",
+            encoding="utf-8",
+        )
+        call_command("load_content", str(first))
+    call_command("load_content")
+    for slug in ("privacy", "consent"):
+        current = Version.objects.filter(document__slug=slug).current()
+        assert current.number == 2 and current.html_fingerprint
+        assert current.summary.startswith(("Rewritten", "Made specific"))

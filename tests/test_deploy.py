@@ -167,7 +167,9 @@ def test_every_scheduled_unit_runs_something_that_exists():
     from django.core.management import get_commands
 
     timers = sorted((DEPLOY / "systemd").glob("*.timer"))
-    assert {t.stem for t in timers} >= {"kommogen-backup", "kommogen-verify", "kommogen-notify"}
+    assert {t.stem for t in timers} >= {
+        "kommogen-backup", "kommogen-verify", "kommogen-notify", "kommogen-retention"
+    }  # fmt: skip
     for timer in timers:
         service = timer.with_suffix(".service")
         command = re.search(r"^ExecStart=(.+)$", service.read_text(), re.M).group(1).split()

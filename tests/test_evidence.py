@@ -309,3 +309,63 @@ def test_the_evidence_sheet_checks_its_own_events_not_the_whole_chain(admin_clie
     sheet = admin_client.get(f"/admin/agreements/submission/{broken.pk}/evidence/")
     assert "<strong>BROKEN</strong>" in sheet.content.decode()
     assert "Position 8: edited" in sheet.content.decode()
+
+
+def test_requests_past_their_retention_period_are_erased_with_an_event(send_request, settings):
+    from django.utils import timezone
+
+    send_request(email="old@example.com")
+    send_request(email="recent@example.com")
+    old = Submission.objects.get(email="old@example.com")
+    long_ago = timezone.now() - timedelta(days=settings.KOMMOGEN_RETENTION_DAYS + 1)
+    Submission.objects.filter(pk=old.pk).update(created_at=long_ago)
+    Withdrawal.objects.create(email="old@example.com", scope="notifications", created_at=long_ago)
+    call_command("erase_expired_requests")
+    old.refresh_from_db()
+    assert old.erased_at and old.email == "" and old.name == ""
+    assert Submission.objects.get(email="recent@example.com").erased_at is None
+    assert Withdrawal.objects.get().email == ""
+    erased = AcceptanceEvent.objects.order_by("position").last()
+    assert erased.kind == "erased" and erased.submission == old
+    assert "retention period ended" in erased.statement
+    assert evidence.verify_chain().ok
+    call_command("erase_expired_requests")  # again: nothing more
+    assert AcceptanceEvent.objects.filter(kind="erased").count() == 1
+
+
+def test_the_recipe_on_the_evidence_page_checks_a_receipt_and_an_email_with_the_key(
+    client, send_request, tmp_path, settings
+):
+    import html
+    import os
+    import re
+    import subprocess
+    import sys
+
+    send_request(email="zoe@ärzte.de", consent_notifications="on")
+    page = client.get("/evidence/").content.decode()
+    code = re.search(r'aria-label="check_receipt.py"><code>(.*?)</code>', page, re.S).group(1)
+    program = tmp_path / "check_receipt.py"
+    program.write_text(html.unescape(code), encoding="utf-8")
+    submission = Submission.objects.get()
+    receipt = tmp_path / "receipt.json"
+    receipt.write_bytes(client.get(f"/receipt/{submission.receipt_token}.json").content)
+    assert "—".encode() in receipt.read_bytes()  # not ASCII: opened as UTF-8 or it fails
+    key_file = tmp_path / "key"
+    key_file.write_text(settings.EVIDENCE_KEY, encoding="utf-8")
+    # An ASCII locale, as a Windows console's code page is not UTF-8 either.
+    env = {**os.environ, "LC_ALL": "C", "LANG": "C", "PYTHONUTF8": "0"}
+    env.pop("PYTHONIOENCODING", None)
+
+    def run(*args):
+        return subprocess.run([sys.executable, program, receipt, *args], env=env,
+                              capture_output=True, text=True, timeout=60)  # fmt: skip
+
+    checked = run()
+    assert checked.returncode == 0 and checked.stdout.count("OK") == 3, checked.stderr
+    matched = run("--key-file", key_file, "--email", " ZOE@XN--RZTE-KOA.DE ")
+    assert matched.stdout.count("email matches") == 3
+    assert (
+        run("--key-file", key_file, "--email", "other@xn--rzte-koa.de").stdout.count("differs") == 3
+    )
+    assert client.get("/static/evidence/check_receipt.py").status_code in (200, 404)
