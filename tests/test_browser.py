@@ -119,7 +119,7 @@ def visitor(browser, site):
 
 def fill_contact_form(page, name="Nguyễn Văn An", email="an@example.com"):
     page.get_by_label("Your name").fill(name)
-    page.get_by_label("Email").fill(email)
+    page.get_by_label("Email", exact=True).fill(email)
     page.get_by_label("What is your request about?").select_option("audit")
     page.get_by_label("Message").fill("We need a CRM audit before the new season. Спасибо!")
 
