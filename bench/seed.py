@@ -2,7 +2,7 @@
 
     DATABASE_URL=sqlite:///tmp/bench.sqlite3 python -m bench.seed 100000
 
-Each event is hashed exactly as the site hashes it (agreements.evidence.record and
+Each event is hashed exactly as the site hashes it (agreements.evidence.chain.record and
 hash_record), so verify_evidence checks a real chain; rows go in with executemany.
 Never point this at a real database: it refuses one that has real submissions.
 """
@@ -23,7 +23,7 @@ def main(count):
     from django.db import connection, transaction
     from django.utils import timezone
 
-    from agreements.evidence import GENESIS_HASH, hash_record, record
+    from agreements.evidence.chain import GENESIS_HASH, hash_record, record
     from agreements.models import AcceptanceEvent, Submission, Version
 
     if Submission.objects.exclude(reference__startswith="KG-BENCH").exists():
@@ -48,7 +48,7 @@ def main(count):
             moment += timedelta(microseconds=1000)
             event = AcceptanceEvent(
                 position=position, previous_hash=previous_hash, recorded_at=moment,
-                kind=AcceptanceEvent.ACCEPTED, purpose=AcceptanceEvent.PURPOSE_AGREEMENT,
+                kind=AcceptanceEvent.Kind.ACCEPTED, purpose=AcceptanceEvent.Purpose.AGREEMENT,
                 version=version, fingerprint=version.fingerprint,
                 statement=f"I accept the User Agreement (public offer), version {version.number}.",
                 submit_label="Send request", form_name="contact", page="/contact/",

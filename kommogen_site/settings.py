@@ -240,7 +240,7 @@ PERMISSIONS_POLICY = {
 AXES_FAILURE_LIMIT = env_int("KOMMOGEN_ADMIN_LOGIN_FAILURES", 5)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("KOMMOGEN_ADMIN_LOCKOUT_MINUTES", 15))
 AXES_LOCKOUT_PARAMETERS = ["ip_address"]
-AXES_CLIENT_IP_CALLABLE = "agreements.clients.client_ip"
+AXES_CLIENT_IP_CALLABLE = "agreements.contact.clients.client_ip"
 AXES_LOCKOUT_TEMPLATE = "admin_locked_out.html"
 AXES_RESET_ON_SUCCESS = True
 # /healthz answers 503 when the disk the site writes to (var/, the SQLite file) has less
@@ -288,7 +288,7 @@ EMAIL_USE_TLS = env_bool("DJANGO_EMAIL_USE_TLS", EMAIL_PORT == 587)
 EMAIL_TIMEOUT = env_int("DJANGO_EMAIL_TIMEOUT", 10)
 
 # django-markdownx: the editor's preview uses the public rendering and sanitising.
-MARKDOWNX_MARKDOWNIFY_FUNCTION = "agreements.rendering.render_preview"
+MARKDOWNX_MARKDOWNIFY_FUNCTION = "agreements.documents.rendering.render_preview"
 
 LOGGING = {
     "version": 1,

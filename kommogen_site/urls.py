@@ -1,12 +1,20 @@
 from django.conf import settings
 from django.contrib import admin
+from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path
 from markdownx.views import MarkdownifyView
 
-from agreements.views import drafts_staff_only
+from agreements.documents.sitemaps import SITEMAPS
+from agreements.documents.views import drafts_staff_only
+
+from . import views
 
 urlpatterns = [
     path("", include("agreements.urls")),  # the public pages, tried first
+    path("robots.txt", views.robots_txt, name="robots_txt"),
+    path("healthz", views.healthz, name="healthz"),
+    path("favicon.ico", views.favicon),
+    path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
     path(settings.ADMIN_PATH, admin.site.urls),
     # The editor's preview: staff who may read drafts; image uploads are not mounted at all.
     path(

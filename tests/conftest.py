@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from agreements import caching
+from agreements.documents import caching
 from agreements.models import Document, Version
 
 from .live import live_site, live_site_factory, server_database  # noqa: F401 (fixtures)
@@ -47,16 +47,15 @@ AGREEMENT_TEXT = """## 1. General Provisions
 
 @pytest.fixture
 def make_document(db):
-    def make(slug=Document.AGREEMENT, title=None):
-        title = title or dict(Document.SLUGS)[slug]
-        return Document.objects.get_or_create(slug=slug, defaults={"title": title})[0]
+    def make(slug=Document.Slug.AGREEMENT):
+        return Document.objects.get_or_create(slug=slug)[0]
 
     return make
 
 
 @pytest.fixture
 def make_draft(make_document):
-    def make(source=AGREEMENT_TEXT, slug=Document.AGREEMENT, summary="Changes."):
+    def make(source=AGREEMENT_TEXT, slug=Document.Slug.AGREEMENT, summary="Changes."):
         document = make_document(slug)
         return Version.objects.create(
             document=document, title=document.title, source=source, summary=summary
@@ -69,7 +68,7 @@ def make_draft(make_document):
 def publish(make_draft):
     """publish(source, effective_at=None) → a published version of the agreement."""
 
-    def make(source=AGREEMENT_TEXT, slug=Document.AGREEMENT, effective_at=None):
+    def make(source=AGREEMENT_TEXT, slug=Document.Slug.AGREEMENT, effective_at=None):
         return make_draft(source, slug).publish(effective_at=effective_at)
 
     return make
@@ -102,9 +101,13 @@ def pytest_configure(config):
 def documents(publish):
     """The three published documents the contact form refers to."""
     return {
-        Document.AGREEMENT: publish(AGREEMENT_TEXT),
-        Document.CONSENT: publish("## 1. Consent\n\n1.1. I consent.\n", slug=Document.CONSENT),
-        Document.PRIVACY: publish("## 1. Privacy\n\n1.1. We care.\n", slug=Document.PRIVACY),
+        Document.Slug.AGREEMENT: publish(AGREEMENT_TEXT),
+        Document.Slug.CONSENT: publish(
+            "## 1. Consent\n\n1.1. I consent.\n", slug=Document.Slug.CONSENT
+        ),
+        Document.Slug.PRIVACY: publish(
+            "## 1. Privacy\n\n1.1. We care.\n", slug=Document.Slug.PRIVACY
+        ),
     }
 
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from agreements.evidence import verify_chain
+from agreements.evidence.verification import verify_chain
 from bench import seed
 
 

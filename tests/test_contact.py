@@ -14,7 +14,7 @@ from django.core import mail, signing
 from django.test import Client
 from django.utils import timezone
 
-from agreements import evidence
+from agreements.evidence import chain
 from agreements.models import AcceptanceEvent, Submission
 from tests.conftest import AGREEMENT_TEXT, VALID_REQUEST, form_token
 
@@ -250,7 +250,7 @@ def test_a_failure_while_appending_evidence_leaves_no_submission(send_request, m
     def fail(events, now=None):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr("agreements.evidence.append", fail)
+    monkeypatch.setattr("agreements.evidence.recording.append", fail)
     with pytest.raises(RuntimeError):
         send_request()
     assert nothing_recorded()
@@ -300,7 +300,7 @@ def test_the_expired_form_keeps_exactly_what_was_typed(
     client, documents, no_fill_delay, monkeypatch
 ):
     token = form_token(client.get("/contact/"))
-    monkeypatch.setattr("agreements.forms.TOKEN_MAX_AGE", -1)
+    monkeypatch.setattr("agreements.contact.forms.TOKEN_MAX_AGE", -1)
     response = client.post("/contact/", {**VALID_REQUEST, "form_token": token})
     text = response.content.decode()
     assert response.status_code == 400 and "has expired" in text
@@ -316,13 +316,13 @@ def test_a_request_recorded_after_a_scheduled_version_took_effect_is_refused(
     effective = timezone.now() + timedelta(seconds=1)
     publish(AGREEMENT_TEXT + "\n9.1. Scheduled.\n", effective_at=effective)
     token = form_token(client.get("/contact/"))
-    real_lock = evidence.lock_chain
+    real_lock = chain.lock_chain
 
     def slow_lock():  # the request is held up between its checks and its append
         time.sleep(max(0, (effective - timezone.now()).total_seconds()) + 0.05)
         real_lock()
 
-    monkeypatch.setattr("agreements.evidence.lock_chain", slow_lock)
+    monkeypatch.setattr("agreements.evidence.chain.lock_chain", slow_lock)
     response = client.post("/contact/", {**VALID_REQUEST, "form_token": token})
     assert response.status_code == 409 and "version 2" in response.content.decode()
     assert nothing_recorded()

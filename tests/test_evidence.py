@@ -5,31 +5,33 @@ import hashlib
 import io
 import json
 from datetime import timedelta
+from importlib import import_module
 
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import IntegrityError, connection, transaction
 
-from agreements import evidence, triggers
-from agreements.models import AcceptanceEvent, Submission, Version, Withdrawal
+from agreements.evidence import chain, digests, verification
+from agreements.models import AcceptanceEvent, AppendOnlyViolation, Submission, Version, Withdrawal
 
 EVENTS_TABLE = "agreements_acceptanceevent"
-TRIGGER = "agreements_acceptanceevent_append_only"
 
 
 @pytest.fixture
-def chain(send_request):
+def nine_events(send_request):
     """Three requests: nine events at positions 1 to 9."""
     for number in range(3):
         assert send_request(email=f"person{number}@example.com").status_code == 302
     return list(AcceptanceEvent.objects.order_by("position"))
 
 
-def drop_triggers():
-    """As an attacker with database access would (rolled back with the test)."""
+def drop_triggers(migration="0004_acceptance_events_are_append_only"):
+    """As an attacker with database access would (rolled back with the test): the SQL
+    that reverses the migration that made the triggers."""
+    drops = import_module(f"agreements.migrations.{migration}").DROP[connection.vendor]
     with connection.cursor() as cursor:
-        for sql in triggers.drop_statements(connection.vendor, TRIGGER, EVENTS_TABLE):
-            cursor.execute(sql)
+        for statement in drops:
+            cursor.execute(statement)
 
 
 def sql(statement, params=()):
@@ -37,60 +39,62 @@ def sql(statement, params=()):
         cursor.execute(statement, params)
 
 
-def test_an_untouched_chain_verifies_with_count_and_head(chain, capsys):
+def test_an_untouched_chain_verifies_with_count_and_head(nine_events, capsys):
     call_command("verify_evidence")
-    assert f"OK: 9 events, head hash {chain[-1].hash}" in capsys.readouterr().out
-    assert [e.position for e in chain] == list(range(1, 10))
-    assert chain[0].previous_hash == evidence.GENESIS_HASH
-    assert all(b.previous_hash == a.hash for a, b in zip(chain, chain[1:], strict=False))
+    assert f"OK: 9 events, head hash {nine_events[-1].hash}" in capsys.readouterr().out
+    assert [e.position for e in nine_events] == list(range(1, 10))
+    assert nine_events[0].previous_hash == chain.GENESIS_HASH
+    assert all(
+        b.previous_hash == a.hash for a, b in zip(nine_events, nine_events[1:], strict=False)
+    )
 
 
 def test_an_empty_chain_verifies(db):
-    assert evidence.verify_chain().ok
+    assert verification.verify_chain().ok
 
 
-def test_an_edited_event_is_caught(chain):
+def test_an_edited_event_is_caught(nine_events):
     drop_triggers()
     sql(f"UPDATE {EVENTS_TABLE} SET statement = %s WHERE position = 5", ["I accept nothing."])
     with pytest.raises(CommandError, match="position 5: edited"):
         call_command("verify_evidence")
 
 
-def test_an_edited_fingerprint_is_caught(chain):
+def test_an_edited_fingerprint_is_caught(nine_events):
     drop_triggers()
     sql(f"UPDATE {EVENTS_TABLE} SET fingerprint = %s WHERE position = 4", ["0" * 64])
-    assert "edited" in evidence.verify_chain().reason
+    assert "edited" in verification.verify_chain().reason
 
 
-def test_a_deleted_event_is_caught(chain):
+def test_a_deleted_event_is_caught(nine_events):
     drop_triggers()
     sql(f"DELETE FROM {EVENTS_TABLE} WHERE position = 4")
-    result = evidence.verify_chain()
+    result = verification.verify_chain()
     assert (result.broken_position, result.reason.split(":")[0]) == (5, "deleted")
 
 
-def test_an_inserted_event_is_caught(chain):
+def test_an_inserted_event_is_caught(nine_events):
     drop_triggers()
     sql(f"UPDATE {EVENTS_TABLE} SET position = position + 100 WHERE position > 3")
     sql(f"UPDATE {EVENTS_TABLE} SET position = position - 99 WHERE position > 100")
     forged = AcceptanceEvent(
-        **{f.attname: getattr(chain[3], f.attname) for f in AcceptanceEvent._meta.fields}
+        **{f.attname: getattr(nine_events[3], f.attname) for f in AcceptanceEvent._meta.fields}
     )
     # previous_hash is unique, so the forgery cannot link to event 3, whose follower does.
     forged.pk, forged.position, forged.previous_hash = None, 4, "e" * 64
     forged.statement = "A statement the visitor never saw."
-    forged.hash = evidence.hash_record(evidence.record(forged))
+    forged.hash = chain.hash_record(chain.record(forged))
     forged.save()
-    result = evidence.verify_chain()
+    result = verification.verify_chain()
     assert result.broken_position == 4 and result.reason.startswith("inserted")
 
 
-def test_reordered_events_are_caught(chain):
+def test_reordered_events_are_caught(nine_events):
     drop_triggers()
     sql(f"UPDATE {EVENTS_TABLE} SET position = 100 WHERE position = 4")
     sql(f"UPDATE {EVENTS_TABLE} SET position = 4 WHERE position = 5")
     sql(f"UPDATE {EVENTS_TABLE} SET position = 5 WHERE position = 100")
-    result = evidence.verify_chain()
+    result = verification.verify_chain()
     assert result.broken_position == 4 and result.reason.startswith("reordered")
 
 
@@ -101,60 +105,60 @@ def test_reordered_events_are_caught(chain):
         f"DELETE FROM {EVENTS_TABLE} WHERE position = 1",
     ],
 )
-def test_events_refuse_raw_sql_changes(chain, statement):
+def test_events_refuse_raw_sql_changes(nine_events, statement):
     with pytest.raises(IntegrityError), transaction.atomic():
         sql(statement)
-    assert evidence.verify_chain().ok
+    assert verification.verify_chain().ok
 
 
-def test_events_refuse_orm_changes(chain):
-    event = chain[0]
+def test_events_refuse_orm_changes(nine_events):
+    event = nine_events[0]
     event.statement = "x"
-    with pytest.raises(PermissionError):
+    with pytest.raises(AppendOnlyViolation):
         event.save()
-    with pytest.raises(PermissionError):
+    with pytest.raises(AppendOnlyViolation):
         event.delete()
-    with pytest.raises(PermissionError):
+    with pytest.raises(AppendOnlyViolation):
         AcceptanceEvent.objects.filter(pk=event.pk).update(statement="x")
-    with pytest.raises(PermissionError):
+    with pytest.raises(AppendOnlyViolation):
         AcceptanceEvent.objects.all().delete()
 
 
-def test_a_fork_is_impossible(chain):
+def test_a_fork_is_impossible(nine_events):
     twin = AcceptanceEvent(
-        **{f.attname: getattr(chain[-1], f.attname) for f in AcceptanceEvent._meta.fields}
+        **{f.attname: getattr(nine_events[-1], f.attname) for f in AcceptanceEvent._meta.fields}
     )
     twin.pk, twin.position, twin.hash = None, 10, "f" * 64
     with pytest.raises(IntegrityError), transaction.atomic():
         twin.save()  # same previous hash as event 9
 
 
-def test_erasure_blanks_personal_data_and_the_chain_still_verifies(chain, capsys):
+def test_erasure_blanks_personal_data_and_the_chain_still_verifies(nine_events, capsys):
     call_command("erase_personal_data", "PERSON1@example.com")
     submission = Submission.objects.get(events__position=4)
     assert submission.erased_at and submission.email == "" and submission.client_ip is None
     assert submission.name == "" and submission.message == ""
     erased = AcceptanceEvent.objects.order_by("position").last()
     assert erased.kind == "erased" and erased.submission == submission
-    assert evidence.verify_chain().ok
-    assert evidence.digest_matches(
+    assert verification.verify_chain().ok
+    assert digests.digest_matches(
         AcceptanceEvent.objects.get(position=4), "email", "Person1@Example.com"
     )
 
 
-def test_export_streams_csv_and_json_lines(chain, capsys):
+def test_export_streams_csv_and_json_lines(nine_events, capsys):
     call_command("export_evidence", "--format", "csv")
     lines = capsys.readouterr().out.strip().splitlines()
     assert lines[0].startswith("position,recorded_at") and len(lines) == 10
     call_command("export_evidence", "--format", "json", "--since", "2000-01-01")
     records = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
-    assert [r["hash"] for r in records] == [e.hash for e in chain]
+    assert [r["hash"] for r in records] == [e.hash for e in nine_events]
     call_command("export_evidence", "--until", "2000-01-01")
     assert len(capsys.readouterr().out.strip().splitlines()) == 1
 
 
 def test_csv_export_guards_against_formula_injection(send_request, capsys):
-    from agreements.export import spreadsheet_safe
+    from agreements.evidence.export import spreadsheet_safe
 
     assert spreadsheet_safe("=HYPERLINK(1)") == "'=HYPERLINK(1)"
     assert spreadsheet_safe("+1") == "'+1" and spreadsheet_safe("plain") == "plain"
@@ -163,18 +167,11 @@ def test_csv_export_guards_against_formula_injection(send_request, capsys):
     assert "\n=" not in capsys.readouterr().out
 
 
-VERSION_TRIGGER = "agreements_version_published"
-
-
 def drop_version_triggers():
-    with connection.cursor() as cursor:
-        for statement in triggers.drop_statements(
-            connection.vendor, VERSION_TRIGGER, "agreements_version"
-        ):
-            cursor.execute(statement)
+    drop_triggers("0002_published_versions_are_immutable")
 
 
-def test_the_privacy_policy_shown_is_recorded_with_its_own_fingerprints(chain, documents):
+def test_the_privacy_policy_shown_is_recorded_with_its_own_fingerprints(nine_events, documents):
     consent_event = AcceptanceEvent.objects.filter(purpose="personal_data").first()
     privacy = documents["privacy"]
     assert {
@@ -182,47 +179,47 @@ def test_the_privacy_policy_shown_is_recorded_with_its_own_fingerprints(chain, d
         "version": privacy.number,
         "fingerprint": privacy.fingerprint,
         "html_fingerprint": hashlib.sha256(privacy.html.encode()).hexdigest(),
-    } in evidence.record(consent_event)["texts"]
+    } in chain.record(consent_event)["texts"]
     assert privacy.html_fingerprint == hashlib.sha256(privacy.html.encode()).hexdigest()
 
 
 @pytest.mark.parametrize("column", ["source", "html"])
-def test_editing_a_versions_text_or_html_in_the_database_is_caught(chain, documents, column):
+def test_editing_a_versions_text_or_html_in_the_database_is_caught(nine_events, documents, column):
     drop_version_triggers()
     sql(f"UPDATE agreements_version SET {column} = %s WHERE id = %s",
         ["1.1. A text nobody accepted.", documents["privacy"].pk])  # fmt: skip
-    result = evidence.verify_chain()
+    result = verification.verify_chain()
     assert not result.ok and "privacy" in result.reason.lower()
     assert ("text" if column == "source" else "HTML") in result.reason
 
 
-def test_an_event_pointed_at_another_request_is_caught(chain):
+def test_an_event_pointed_at_another_request_is_caught(nine_events):
     drop_triggers()
-    other = Submission.objects.exclude(pk=chain[0].submission_id).first()
+    other = Submission.objects.exclude(pk=nine_events[0].submission_id).first()
     sql(f"UPDATE {EVENTS_TABLE} SET submission_id = %s WHERE position = 1", [other.pk])
-    result = evidence.verify_chain()
+    result = verification.verify_chain()
     assert result.broken_position == 1 and result.reason.startswith("edited: it points at")
 
 
-def test_a_server_with_a_slow_clock_never_makes_time_go_backwards(chain, send_request):
+def test_a_server_with_a_slow_clock_never_makes_time_go_backwards(nine_events, send_request):
     from django.utils import timezone
 
     ahead = timezone.now() + timedelta(seconds=5)  # another server's clock, 5 s ahead
     with transaction.atomic():
-        submission = chain[-1].submission
-        event = evidence._event(
-            submission, evidence.Context("", "other server", None, "", "", None, ""),
+        submission = nine_events[-1].submission
+        event = chain.new_event(
+            submission, chain.Context("", "other server", None, "", "", None, ""),
             submission.salt, {}, kind="erased", purpose="personal_data", statement="x",
             submission=submission,
         )  # fmt: skip
-        evidence.append([event], now=ahead)
+        chain.append([event], now=ahead)
     send_request(email="later@example.com")
     newest = AcceptanceEvent.objects.order_by("-position").first()
     assert newest.recorded_at > ahead
-    assert evidence.verify_chain().ok
+    assert verification.verify_chain().ok
 
 
-def test_insert_or_replace_cannot_overwrite_a_published_version_or_an_event(chain, documents):
+def test_insert_or_replace_cannot_overwrite_a_published_version_or_an_event(nine_events, documents):
     """SQLite's INSERT OR REPLACE deletes the row it replaces (its triggers must fire);
     PostgreSQL's counterpart is INSERT … ON CONFLICT DO UPDATE."""
     version = documents["agreement"]
@@ -239,7 +236,7 @@ def test_insert_or_replace_cannot_overwrite_a_published_version_or_an_event(chai
         with pytest.raises(IntegrityError), transaction.atomic():
             sql(statement.format(table=table, where=where, column=column))
     assert Version.objects.get(pk=version.pk).title == version.title
-    assert evidence.verify_chain().ok
+    assert verification.verify_chain().ok
 
 
 def test_json_lines_escape_unicode_line_separators_and_csv_rows_rehash(send_request):
@@ -255,7 +252,7 @@ def test_json_lines_escape_unicode_line_separators_and_csv_rows_rehash(send_requ
         rebuilt = {key: line["record"][key] for key in line["record"]}
         assert json.loads(row["subject_digests"]) == rebuilt["subject_digests"]
         assert json.loads(row["texts"]) == rebuilt["texts"]
-        assert row["hash"] == line["hash"] == evidence.hash_record(rebuilt)
+        assert row["hash"] == line["hash"] == chain.hash_record(rebuilt)
 
 
 def test_one_normalisation_of_email_addresses_everywhere(client, send_request):
@@ -264,7 +261,7 @@ def test_one_normalisation_of_email_addresses_everywhere(client, send_request):
     withdrawal = Withdrawal.objects.get()
     assert list(withdrawal.submissions.all()) == [Submission.objects.get()]
     event = AcceptanceEvent.objects.filter(purpose="agreement").get()
-    assert evidence.digest_matches(event, "email", "Zoe@XN--RZTE-KOA.de")
+    assert digests.digest_matches(event, "email", "Zoe@XN--RZTE-KOA.de")
     call_command("erase_personal_data", "zoe@Ärzte.DE")
     assert Submission.objects.get().erased_at is not None
 
@@ -294,14 +291,14 @@ def test_erasure_leaves_no_trace_of_the_person_in_a_dump(client, send_request, s
     dump = database_text()
     for value in (*person.values(), "zoe.traceable", "905 111 222"):
         assert value.casefold() not in dump.casefold(), value
-    assert evidence.verify_chain().ok
+    assert verification.verify_chain().ok
 
 
-def test_the_evidence_sheet_checks_its_own_events_not_the_whole_chain(admin_client, chain):
+def test_the_evidence_sheet_checks_its_own_events_not_the_whole_chain(admin_client, nine_events):
     call_command("verify_evidence")
     drop_triggers()
     sql(f"UPDATE {EVENTS_TABLE} SET statement = 'x' WHERE position = 8")  # another request's
-    first = chain[0].submission
+    first = nine_events[0].submission
     sheet = admin_client.get(f"/admin/agreements/submission/{first.pk}/evidence/")
     text = sheet.content.decode()
     assert "<strong>OK</strong>" in text and "OK: 9 events" in text  # as last verified
@@ -328,7 +325,7 @@ def test_requests_past_their_retention_period_are_erased_with_an_event(send_requ
     erased = AcceptanceEvent.objects.order_by("position").last()
     assert erased.kind == "erased" and erased.submission == old
     assert "retention period ended" in erased.statement
-    assert evidence.verify_chain().ok
+    assert verification.verify_chain().ok
     call_command("erase_expired_requests")  # again: nothing more
     assert AcceptanceEvent.objects.filter(kind="erased").count() == 1
 

@@ -2,7 +2,7 @@
 
 from django.core.management import call_command
 
-from agreements import evidence
+from agreements.evidence import verification
 from agreements.models import AcceptanceEvent, Submission
 
 
@@ -77,4 +77,4 @@ def test_admin_erases_a_person_and_the_chain_still_verifies(admin_client, send_r
     submission.refresh_from_db()
     assert submission.erased_at and submission.email == ""
     assert AcceptanceEvent.objects.order_by("position").last().kind == "erased"
-    assert evidence.verify_chain().ok
+    assert verification.verify_chain().ok

@@ -33,7 +33,7 @@ def test_the_agreement_page_shows_the_current_version(client, publish):
 
 def test_the_agreement_page_reads_no_markdown_and_makes_two_queries(client, publish, monkeypatch):
     publish()
-    monkeypatch.setattr("agreements.rendering.markdown.Markdown", None)
+    monkeypatch.setattr("agreements.documents.rendering.markdown.Markdown", None)
     with CaptureQueriesContext(connection) as queries:
         assert client.get("/agreement/").status_code == 200
     assert len(queries) <= 2
@@ -54,11 +54,13 @@ def test_a_version_published_elsewhere_shows_within_the_state_lifetime(
     settings.KOMMOGEN_PAGE_STATE_SECONDS = 30
     publish()
     assert "Version</dt><dd>1<" in client.get("/agreement/").text.replace("\n", "")
-    monkeypatch.setattr("agreements.caching.forget", lambda: None)  # as in another process
+    monkeypatch.setattr(
+        "agreements.documents.caching.forget", lambda: None
+    )  # as in another process
     publish(SECOND_TEXT)
     assert "Version</dt><dd>1<" in client.get("/agreement/").text.replace("\n", "")
     later_clock = time.monotonic() + 31
-    monkeypatch.setattr("agreements.caching.time.monotonic", lambda: later_clock)
+    monkeypatch.setattr("agreements.documents.caching.time.monotonic", lambda: later_clock)
     assert "Version</dt><dd>2<" in client.get("/agreement/").text.replace("\n", "")
 
 
@@ -105,7 +107,7 @@ def test_the_print_view_has_the_text_without_navigation(client, publish):
 
 
 def test_a_document_without_a_published_version_is_a_helpful_404(client, db, make_draft):
-    make_draft(slug=Document.PRIVACY)
+    make_draft(slug=Document.Slug.PRIVACY)
     for url in ("/privacy/", "/privacy/versions/"):
         response = client.get(url)
         assert response.status_code == 404
@@ -139,7 +141,7 @@ def test_staff_preview_a_draft_at_its_own_url(admin_client, make_draft):
 
 
 def test_the_privacy_policy_has_the_same_pages_once_published(client, publish):
-    version = publish("## 1. Who we are\n\n1.1. KommoGEN.\n", slug=Document.PRIVACY)
+    version = publish("## 1. Who we are\n\n1.1. KommoGEN.\n", slug=Document.Slug.PRIVACY)
     assert client.get("/privacy/").status_code == 200
     assert client.get("/privacy/versions/").status_code == 200
     assert client.get("/privacy/v/1/").status_code == 200

@@ -2,7 +2,7 @@
 
 import re
 
-from agreements.diff import redline
+from agreements.documents.redline import redline
 
 OLD = """## 1. General Provisions
 

@@ -1,6 +1,6 @@
 """Markdown rendering: anchors for clauses and sections, a table of contents, sanitising."""
 
-from agreements.rendering import render_markdown
+from agreements.documents.rendering import render_markdown
 
 HOSTILE = """## 1. Terms
 

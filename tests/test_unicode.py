@@ -7,7 +7,7 @@ import json
 from django.core import mail
 from django.core.management import call_command
 
-from agreements import evidence
+from agreements.evidence import chain, digests
 from agreements.models import Submission
 
 PEOPLE = {
@@ -38,7 +38,7 @@ def test_unicode_round_trips_through_form_database_admin_exports_and_email(
     assert email.message().get_content_charset() == "utf-8"
 
     event = submission.events.order_by("position").first()
-    assert evidence.digest_matches(event, "name", PEOPLE["name"])
+    assert digests.digest_matches(event, "name", PEOPLE["name"])
 
     out = io.StringIO()
     call_command("export_evidence", format="json", stdout=out)
@@ -50,4 +50,4 @@ def test_unicode_round_trips_through_form_database_admin_exports_and_email(
     call_command("export_evidence", format="csv", stdout=out)
     rows = list(csv.DictReader(io.StringIO(out.getvalue())))
     assert [row["hash"] for row in rows] == [line["hash"] for line in exported]
-    assert all(evidence.hash_record(line["record"]) == line["hash"] for line in exported)
+    assert all(chain.hash_record(line["record"]) == line["hash"] for line in exported)

@@ -21,7 +21,7 @@ def test_a_draft_has_no_number_and_is_not_current(make_draft):
 def test_publishing_numbers_versions_sequentially_per_document(publish):
     first = publish(AGREEMENT_TEXT)
     second = publish(AGREEMENT_TEXT + "\n9.1. Amended.\n")
-    policy = publish("Privacy text.", slug=Document.PRIVACY)
+    policy = publish("Privacy text.", slug=Document.Slug.PRIVACY)
     assert (first.number, second.number, policy.number) == (1, 2, 1)
 
 

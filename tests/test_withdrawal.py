@@ -6,7 +6,7 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
-from agreements import evidence
+from agreements.evidence import verification
 from agreements.models import AcceptanceEvent, Submission, Withdrawal
 
 
@@ -29,7 +29,7 @@ def test_withdrawing_by_email_records_an_event_linked_to_earlier_requests(
     event = AcceptanceEvent.objects.order_by("position").last()
     assert (event.kind, event.purpose) == ("withdrawn", "personal_data")
     assert event.withdrawal == withdrawal
-    assert evidence.verify_chain().ok
+    assert verification.verify_chain().ok
     receipt = client.get(response["Location"]).content.decode()
     assert withdrawal.reference in receipt and event.hash in receipt
     assert any(withdrawal.reference in m.subject for m in mail.outbox)

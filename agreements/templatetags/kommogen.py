@@ -8,7 +8,7 @@ from django.conf import settings
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
-from agreements.rendering import with_clause_links
+from agreements.documents.rendering import with_clause_links
 
 register = template.Library()
 

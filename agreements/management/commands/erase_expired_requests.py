@@ -7,7 +7,9 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
-from agreements.evidence import EXPIRED_STATEMENT, Context, erase_submission
+from agreements.evidence.chain import Context
+from agreements.evidence.erasure import erase_submission
+from agreements.evidence.statements import EXPIRED_STATEMENT
 from agreements.models import Submission, Withdrawal
 
 

@@ -2,7 +2,8 @@
 
 from django.core.management.base import BaseCommand
 
-from agreements.evidence import Context, erase_person
+from agreements.evidence.chain import Context
+from agreements.evidence.erasure import erase_person
 
 
 class Command(BaseCommand):

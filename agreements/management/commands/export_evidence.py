@@ -4,7 +4,7 @@ import datetime as dt
 
 from django.core.management.base import BaseCommand, CommandError
 
-from agreements.export import csv_lines, json_lines
+from agreements.evidence.export import csv_lines, json_lines
 from agreements.models import AcceptanceEvent
 
 

@@ -7,8 +7,8 @@ from django.core.management.base import BaseCommand
 from django.db.models import Q
 from django.utils import timezone
 
+from agreements.contact.notifications import notify_operator
 from agreements.models import Submission, Withdrawal
-from agreements.notifications import notify_operator
 
 # A record this young with no error may still be on its way out from its own request.
 IN_FLIGHT = timedelta(minutes=1)

@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from agreements.evidence import verify_and_remember
+from agreements.evidence.verification import verify_and_remember
 
 
 class Command(BaseCommand):

@@ -1,10 +1,13 @@
-"""Who sent a request: the client IP behind trusted proxies, and the rate limit per IP."""
+"""Who sent a request: the client IP behind trusted proxies, the rate limit per client,
+and the context the evidence records with a request (page, form, IP, browser)."""
 
 import ipaddress
 
 from django.conf import settings
+from django.shortcuts import render
 from django.utils import timezone
 
+from ..evidence.chain import Context
 from .models import RateCounter
 
 
@@ -60,3 +63,22 @@ def over_rate_limit(request, scope):
     count, seconds = (int(part) for part in limit.split("/"))
     window = int(timezone.now().timestamp()) // seconds
     return RateCounter.hit(f"{scope}:{rate_key(client_ip(request))}"[:120], window) > count
+
+
+def evidence_context(request, page, form_rendered_at, submit_label, form_name):
+    """Where and how a statement was shown to the person sending this request."""
+    return Context(
+        page=page,
+        form_name=form_name,
+        form_rendered_at=form_rendered_at,
+        submit_label=submit_label,
+        language=request.headers.get("Accept-Language", "")[:35],
+        client_ip=client_ip(request),
+        user_agent=request.headers.get("User-Agent", "")[:500],
+    )
+
+
+def too_many_requests(request):
+    response = render(request, "429.html", status=429)
+    response["Retry-After"] = str(rate_limit_window())
+    return response

@@ -1,11 +1,13 @@
-"""The contact and withdrawal forms, and the signed token naming the versions a form showed."""
+"""The contact form, and the signed single-use token naming the versions it showed.
+
+The form owns every check of a request: its fields, the token (genuine, fresh, its
+versions still current), the honeypot and the fill time.
+"""
 
 import hashlib
 import unicodedata
 from dataclasses import dataclass
-from datetime import timedelta
 from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo
 
 from django import forms
 from django.conf import settings
@@ -13,16 +15,13 @@ from django.core import signing
 from django.urls import Resolver404, resolve
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
-from django.utils.html import format_html, format_html_join
 from django.utils.http import url_has_allowed_host_and_scheme
 
-from .models import SERVICES, AcceptanceEvent, Document, Version, Withdrawal
+from ..evidence.statements import Purpose, current_form_versions, statements
+from .models import Service
 
-SUBMIT_LABEL = "Send request"
-WITHDRAW_LABEL = "Withdraw consent"
 TOKEN_SALT = "agreements.contact-form"
 TOKEN_MAX_AGE = 24 * 3600
-FORM_DOCUMENTS = (Document.AGREEMENT, Document.CONSENT, Document.PRIVACY)
 
 
 class FormTokenError(Exception):
@@ -33,87 +32,10 @@ class FormTokenExpired(FormTokenError):
     """The token is genuine but older than TOKEN_MAX_AGE."""
 
 
-def current_versions(at=None):
-    """The current version of each document the form refers to, in one query."""
-    versions = {}
-    in_effect = Version.objects.in_effect(at).filter(document__slug__in=FORM_DOCUMENTS)
-    in_effect = in_effect.defer("source", "html", "toc_html")  # the form needs no text
-    for version in in_effect.select_related("document").order_by("document", "-number"):
-        versions.setdefault(version.document.slug, version)
-    return versions if len(versions) == len(FORM_DOCUMENTS) else None
-
-
-@dataclass(frozen=True)
-class Statement:
-    """A checkbox's wording: parts of text, some of them links to a version."""
-
-    purpose: str
-    parts: tuple
-    version: Version | None
-    texts: tuple = ()  # every version the wording links to, recorded with its fingerprints
-
-    @property
-    def text(self):
-        return "".join(text for text, _ in self.parts)
-
-    @property
-    def label_html(self):
-        return format_html_join(
-            "",
-            "{}",
-            (
-                (format_html('<a href="{}">{}</a>', url, text) if url else text,)
-                for text, url in self.parts
-            ),
-        )
-
-
-def statements(versions):
-    agreement, consent, privacy = (versions[slug] for slug in FORM_DOCUMENTS)
-    return {
-        AcceptanceEvent.PURPOSE_AGREEMENT: Statement(
-            AcceptanceEvent.PURPOSE_AGREEMENT,
-            (
-                ("I accept the ", None),
-                (f"User Agreement (public offer), version {agreement.number}",
-                 agreement.get_absolute_url()),
-                (".", None),
-            ),
-            agreement,
-            (agreement,),
-        ),
-        AcceptanceEvent.PURPOSE_PERSONAL_DATA: Statement(
-            AcceptanceEvent.PURPOSE_PERSONAL_DATA,
-            (
-                ("I give my ", None),
-                (f"consent to the processing of my personal data, version {consent.number}",
-                 consent.get_absolute_url()),
-                (", as described in the ", None),
-                (f"Privacy Policy, version {privacy.number}", privacy.get_absolute_url()),
-                (".", None),
-            ),
-            consent,
-            (consent, privacy),
-        ),
-        AcceptanceEvent.PURPOSE_NOTIFICATIONS: Statement(
-            AcceptanceEvent.PURPOSE_NOTIFICATIONS,
-            (
-                ("Optional: send me notifications by email — notice of new versions of these "
-                 "documents and news of KommoGEN's services, at most twice a month (", None),
-                (f"section 7 of the consent, version {consent.number}",
-                 consent.get_absolute_url() + "#section-7"),
-                ("). I can withdraw this consent at any time.", None),
-            ),
-            consent,
-            (consent,),
-        ),
-    }  # fmt: skip
-
-
 def sign_form_token(versions, page, rendered_at=None):
     rendered_at = rendered_at or timezone.now()
     payload = {
-        "versions": {slug: [v.number, v.fingerprint] for slug, v in versions.items()},
+        "versions": seen_versions(versions),
         "rendered_at": rendered_at.isoformat(),
         "page": page,
     }
@@ -228,9 +150,9 @@ class ErrorsDescribeFields:
 
 CONTACT_FIELDS = ("name", "email", "contact", "company", "service", "message")
 CONSENT_FIELDS = {
-    "accept_agreement": AcceptanceEvent.PURPOSE_AGREEMENT,
-    "consent_personal_data": AcceptanceEvent.PURPOSE_PERSONAL_DATA,
-    "consent_notifications": AcceptanceEvent.PURPOSE_NOTIFICATIONS,
+    "accept_agreement": Purpose.AGREEMENT,
+    "consent_personal_data": Purpose.PERSONAL_DATA,
+    "consent_notifications": Purpose.NOTIFICATIONS,
 }
 
 
@@ -250,7 +172,7 @@ class ContactForm(ErrorsDescribeFields, forms.Form):
         max_length=200, required=False, label="Company (optional)", validators=[single_line]
     )
     service = forms.ChoiceField(
-        choices=[("", "Choose a service"), *SERVICES], label="What is your request about?"
+        choices=[("", "Choose a service"), *Service.choices], label="What is your request about?"
     )
     message = forms.CharField(
         max_length=5000, widget=forms.Textarea(attrs={"rows": 6}), label="Message"
@@ -324,6 +246,11 @@ class ContactForm(ErrorsDescribeFields, forms.Form):
                     return code
         return None
 
+    def mark_stale(self):
+        """The versions changed after clean(), while the request was being recorded."""
+        self.add_error(None, forms.ValidationError("The documents changed.", code=self.STALE))
+        return self
+
     def page(self, fallback):
         return self.token.page if self.token else fallback
 
@@ -335,103 +262,7 @@ class ContactForm(ErrorsDescribeFields, forms.Form):
 
     def current_versions(self, at):
         """The versions current at `at` (the moment the evidence is recorded)."""
-        return current_versions(at)
+        return current_form_versions(at)
 
 
 AUTOCOMPLETE = {"name": "name", "email": "email", "contact": "tel", "company": "organization"}
-
-
-class WithdrawalForm(ErrorsDescribeFields, forms.Form):
-    email = forms.EmailField(max_length=254, required=False, label="The email you gave us")
-    reference = forms.CharField(
-        max_length=16, required=False, label="Or the reference of your request (KG-…)"
-    )
-    scope = forms.ChoiceField(
-        choices=Withdrawal.SCOPES, widget=forms.RadioSelect, label="Which consent to withdraw"
-    )
-
-    def clean_reference(self):
-        return self.cleaned_data["reference"].strip().upper()
-
-    def clean(self):
-        cleaned = super().clean()
-        if not cleaned.get("email") and not cleaned.get("reference"):
-            raise forms.ValidationError("Give the email you used, or your request's reference.")
-        return cleaned
-
-
-FAR_AHEAD = timedelta(days=365)
-
-
-class PublishForm(forms.Form):
-    """The operator's confirmation: when the version takes effect and what changed."""
-
-    NOW, SCHEDULED = "now", "scheduled"
-    when = forms.ChoiceField(
-        label="Takes effect",
-        choices=[(NOW, "Now, on publication"), (SCHEDULED, "At a later date and time")],
-        initial=NOW,
-        widget=forms.RadioSelect,
-    )
-    effective_at = forms.DateTimeField(
-        label="Date and time",
-        required=False,
-        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
-        help_text=f"In the operator's time zone ({settings.OPERATOR_TIME_ZONE}).",
-    )
-    summary = forms.CharField(
-        label="Summary of changes",
-        widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="Shown on the version history, in the feed and on the redline page.",
-    )
-    reviewed_fingerprint = forms.CharField(widget=forms.HiddenInput)
-    far_ahead_confirmed = forms.BooleanField(
-        required=False,
-        label="Yes, this version takes effect more than a year from now",
-        help_text="Asked for dates more than a year ahead: a version scheduled by mistake "
-        "holds back every later one until it is cancelled.",
-    )
-
-    def clean_effective_at(self):
-        value = self.cleaned_data.get("effective_at")
-        if value is None:
-            return None
-        # The browser sends a wall-clock time; it is the operator's, not UTC.
-        zone = ZoneInfo(settings.OPERATOR_TIME_ZONE)
-        return timezone.make_aware(timezone.make_naive(value), zone)
-
-    def clean(self):
-        cleaned = super().clean()
-        if cleaned.get("when") == self.SCHEDULED:
-            effective_at = cleaned.get("effective_at")
-            if effective_at is None and "effective_at" not in self.errors:
-                self.add_error("effective_at", "Pick the date and time the version takes effect.")
-            elif effective_at is not None and effective_at <= timezone.now():
-                self.add_error("effective_at", "This moment has passed; pick a later one.")
-            elif (
-                effective_at is not None
-                and effective_at > timezone.now() + FAR_AHEAD
-                and not cleaned.get("far_ahead_confirmed")
-            ):
-                self.add_error(
-                    "effective_at",
-                    f"{effective_at:%Y-%m-%d} is more than a year from now. Check the year, "
-                    "and tick the confirmation below if it is right.",
-                )
-        return cleaned
-
-    def effective_moment(self):
-        """None means now."""
-        if self.cleaned_data["when"] == self.SCHEDULED:
-            return self.cleaned_data["effective_at"]
-        return None
-
-
-class CancelForm(forms.Form):
-    reason = forms.CharField(
-        label="Why is it cancelled?",
-        max_length=500,
-        widget=forms.Textarea(attrs={"rows": 2}),
-        help_text="Kept with the cancellation and in the admin log.",
-    )

@@ -3,7 +3,8 @@
 import csv
 import json
 
-from . import evidence
+from . import chain
+from .verification import versions_by_pk
 
 COLUMNS = [
     "position", "recorded_at", "kind", "purpose", "document", "version", "fingerprint",
@@ -31,9 +32,9 @@ class _Echo:
 def rows(events):
     """(event, record) in order, streaming: versions are read once, not with every event
     (a version carries its whole text, which a join would load thousands of times)."""
-    versions = evidence.versions_by_pk()
+    versions = versions_by_pk()
     for event in events.select_related(None).iterator(chunk_size=2000):
-        yield event, evidence.record(event, versions.get(event.version_id))
+        yield event, chain.record(event, versions.get(event.version_id))
 
 
 def csv_lines(events):
@@ -43,7 +44,7 @@ def csv_lines(events):
         row = record | {"hash": event.hash}
         for column in JSON_COLUMNS:
             if row.get(column) is not None:
-                row[column] = evidence.canonical(row[column]).decode()
+                row[column] = chain.canonical(row[column]).decode()
         yield writer.writerow([spreadsheet_safe(row.get(c)) for c in COLUMNS])
 
 

@@ -3,9 +3,11 @@ database can hold."""
 
 from django.urls import register_converter
 
+from .models import Document
+
 
 class DocumentSlugConverter:
-    regex = "agreement|privacy|consent"
+    regex = "|".join(Document.Slug.values)
 
     def to_python(self, value):
         return value

@@ -23,7 +23,7 @@ class PageSitemap(SiteUrlSitemap):
     # Only pages robots.txt lets crawlers in (not the withdrawal form, drafts or receipts).
     def items(self):
         pages = [("home", {}), ("contact", {}), ("evidence", {})]
-        for slug, _title in Document.SLUGS:
+        for slug in Document.Slug.values:
             pages += [("document_current", {"document": slug})]
             pages += [("document_history", {"document": slug})]
         return pages

@@ -1,0 +1,103 @@
+"""Contact requests in admin: read-only, filterable, with a printable evidence sheet per
+request and the erasure action."""
+
+from urllib.parse import urlencode
+
+from django.contrib import admin
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
+
+from ..documents import converters  # noqa: F401 (registers the URL types admin's URLs use)
+from ..evidence import chain, erasure, verification
+from ..evidence.admin import EventInline, ReadOnlyAdmin
+from ..evidence.models import ChainVerification
+from .models import Submission
+
+
+class WithdrawnFilter(admin.SimpleListFilter):
+    title = "withdrawn"
+    parameter_name = "withdrawn"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "Yes"), ("no", "No")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.filter(withdrawals__isnull=False).distinct()
+        if self.value() == "no":
+            return queryset.filter(withdrawals__isnull=True)
+        return queryset
+
+
+@admin.register(Submission)
+class SubmissionAdmin(ReadOnlyAdmin):
+    list_display = [
+        "reference", "created_at", "name", "email", "service", "notifications_consent",
+        "notification_status", "erased_at",
+    ]  # fmt: skip
+    list_filter = [
+        ("created_at", admin.DateFieldListFilter), "service", "notifications_consent",
+        WithdrawnFilter, ("notification_sent_at", admin.EmptyFieldListFilter),
+    ]  # fmt: skip
+    search_fields = ["reference", "email", "name", "company"]
+    date_hierarchy = "created_at"
+    inlines = [EventInline]
+    actions = ["erase_personal_data"]
+    readonly_fields = ["evidence_sheet_link", "person_history_link"]
+
+    @admin.display(description="Notification")
+    def notification_status(self, obj):
+        if obj.notification_sent_at:
+            return "sent"
+        return "not sent" + (f": {obj.notification_error}" if obj.notification_error else "")
+
+    @admin.display(description="Evidence sheet")
+    def evidence_sheet_link(self, obj):
+        url = reverse("admin:agreements_submission_evidence", args=[obj.pk])
+        return format_html('<a href="{}">Printable evidence sheet</a>', url)
+
+    @admin.display(description="This person's history")
+    def person_history_link(self, obj):
+        if not obj.email:
+            return "—"
+        url = reverse("admin:agreements_submission_changelist") + "?" + urlencode({"q": obj.email})
+        return format_html('<a href="{}">All requests from {}</a>', url, obj.email)
+
+    def get_urls(self):
+        sheet = self.admin_site.admin_view(self.evidence_sheet)
+        return [
+            path("<id:pk>/evidence/", sheet, name="agreements_submission_evidence"),
+            *super().get_urls(),
+        ]
+
+    def evidence_sheet(self, request, pk):
+        submission = get_object_or_404(Submission, pk=pk)
+        if not self.has_view_permission(request, submission):
+            raise PermissionDenied
+        context = {
+            **self.admin_site.each_context(request),
+            "submission": submission,
+            "events": chain.events_of(submission),
+            # This request's events and their links now; the whole chain as last verified
+            # by verify_evidence (nightly): re-reading it here would outlast the request.
+            "problems": verification.verify_events(submission.events.all()),
+            "last_verification": ChainVerification.objects.first(),
+            "title": f"Evidence sheet {submission.reference}",
+        }
+        return TemplateResponse(request, "admin/agreements/evidence_sheet.html", context)
+
+    @admin.action(description="Erase the personal data of the selected requests")
+    def erase_personal_data(self, request, queryset):
+        if not request.user.has_perm("agreements.change_submission"):
+            raise PermissionDenied
+        context = chain.Context("", f"admin:{request.user}"[:50], None, "", "", None, "")
+        erased = set()
+        for submission in queryset:  # every copy: the person's other requests, withdrawals
+            if submission.email:
+                erased.update(erasure.erase_person(submission.email, context))
+            elif erasure.erase_submission(submission, context):
+                erased.add(submission.reference)
+        self.message_user(request, f"Erased the personal data of {len(erased)} request(s).")

@@ -1,0 +1,145 @@
+"""A contact request and what it shares with a withdrawal: a person's record, its
+reference and private receipt address, and the one normalisation of email addresses."""
+
+import secrets
+import unicodedata
+
+from django.db import models, transaction
+from django.urls import reverse
+from django.utils import timezone
+
+
+def normalise_email(value):
+    """The one normalisation of an email address, used in digests, withdrawals and erasure
+    (and in the recipe on /evidence/): trimmed, Unicode NFC, case-folded, and the domain
+    in its ASCII (IDNA) form, so zoe@Ärzte.de and ZOE@xn--rzte-koa.de are one address."""
+    value = unicodedata.normalize("NFC", (value or "").strip()).casefold()
+    local, at, domain = value.rpartition("@")
+    if not at:
+        return value
+    try:
+        domain = domain.encode("idna").decode("ascii")
+    except UnicodeError:
+        pass  # not a valid international domain: keep it as typed, folded
+    return f"{local}@{domain}"
+
+
+def new_reference():
+    # Short, readable, without look-alike characters: quoted on the phone or in an email.
+    alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+    return "KG-" + "".join(secrets.choice(alphabet) for _ in range(10))
+
+
+def new_receipt_token():
+    return secrets.token_urlsafe(32)
+
+
+def new_salt():
+    return secrets.token_hex(16)
+
+
+class PersonalRecord(models.Model):
+    """What a request and a withdrawal both are: something a person sent, with a
+    reference, a private receipt address, their address and where it came from."""
+
+    reference = models.CharField(max_length=16, unique=True, default=new_reference)
+    receipt_token = models.CharField(max_length=64, unique=True, default=new_receipt_token)
+    salt = models.CharField(
+        max_length=32,
+        default=new_salt,
+        help_text="Random salt of the personal-data digests in the evidence chain. Kept after "
+        "erasure, so that an email presented later can still be matched.",
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    email = models.EmailField(max_length=254, blank=True, db_index=True)
+    email_key = models.CharField(
+        max_length=254,
+        blank=True,
+        db_index=True,
+        editable=False,
+        help_text="The email as normalise_email() gives it: how withdrawals and erasure match.",
+    )
+    client_ip = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=500, blank=True)
+    notification_sent_at = models.DateTimeField(null=True, blank=True)
+    notification_error = models.TextField(blank=True)
+
+    class Meta:
+        abstract = True
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return self.reference
+
+    def save(self, *args, **kwargs):
+        self.email_key = normalise_email(self.email)
+        super().save(*args, **kwargs)
+
+
+class Service(models.TextChoices):
+    """What a request is about: the services of clause 2.1 of the User Agreement."""
+
+    IMPLEMENTATION = "implementation", "Kommo CRM implementation and configuration"
+    AUDIT = "audit", "CRM audit"
+    SUPPORT = "support", "Technical support and system maintenance"
+    LICENSES = "licenses", "Sale and renewal of Kommo licences"
+    DEVELOPMENT = "development", "Widgets, modules, integrations and custom software"
+    CONSULTING = "consulting", "Analytical and consulting services"
+    OTHER = "other", "Something else"
+
+
+class Submission(PersonalRecord):
+    """One contact-form request with what the visitor typed (erasable on request)."""
+
+    name = models.CharField(max_length=100, blank=True)
+    contact = models.CharField("phone or messenger", max_length=100, blank=True)
+    company = models.CharField(max_length=200, blank=True)
+    service = models.CharField(max_length=20, choices=Service.choices)
+    message = models.TextField(max_length=5000, blank=True)
+    language = models.CharField(max_length=35, blank=True)
+    notifications_consent = models.BooleanField(default=False)
+    form_token_digest = models.CharField(
+        max_length=64,
+        unique=True,
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="SHA-256 of the form's token: a form is sent once.",
+    )
+    erased_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the personal data was erased on request."
+    )
+
+    class Meta(PersonalRecord.Meta):
+        pass
+
+    def get_absolute_url(self):
+        return reverse("receipt", kwargs={"token": self.receipt_token})
+
+
+class RateCounter(models.Model):
+    """Form submissions from one client in one time window: incremented in the database,
+    atomically, so every worker and server sharing it sees one count."""
+
+    key = models.CharField(max_length=120)  # "contact:203.0.113.9"
+    window = models.BigIntegerField()  # the window's number since the epoch
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["key", "window"], name="rate_counter_unique")
+        ]
+
+    def __str__(self):
+        return f"{self.key} in window {self.window}: {self.count}"
+
+    @classmethod
+    def hit(cls, key, window):
+        """Count one more request; the count including it."""
+        with transaction.atomic():
+            counter, created = cls.objects.get_or_create(key=key, window=window)
+            if created:
+                cls.objects.filter(window__lt=window - 1).delete()  # old windows
+            cls.objects.filter(pk=counter.pk).update(count=models.F("count") + 1)
+            counter.refresh_from_db(fields=["count"])
+        return counter.count

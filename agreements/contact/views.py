@@ -1,0 +1,78 @@
+"""The home page with its contact form, and the contact form's own page: a request is
+checked by its form and recorded by one call to the evidence."""
+
+from django.db import transaction
+from django.shortcuts import redirect, render
+
+from ..documents.models import Document
+from ..evidence import recording
+from ..evidence.statements import SUBMIT_LABEL, current_form_versions
+from .clients import evidence_context, over_rate_limit, too_many_requests
+from .forms import ContactForm, safe_page
+from .notifications import notify_operator
+
+
+def home(request):
+    versions = current_form_versions()
+    context = {"submit_label": SUBMIT_LABEL}
+    if versions:
+        context["form"] = ContactForm.blank(versions, request.path)
+        context["versions"] = versions
+        context["agreement_number"] = versions[Document.Slug.AGREEMENT].number
+    return render(request, "agreements/home.html", context)
+
+
+def render_contact(request, form, status=200, **extra):
+    context = {"form": form, "versions": form.versions, "submit_label": SUBMIT_LABEL} | extra
+    return render(request, "agreements/contact.html", context, status=status)
+
+
+def contact_refused(request, form, current=None):
+    """The form again with the visitor's values (409: new versions; 400: expired), or a
+    page saying why nothing was recorded. Never a half-written record: nothing was."""
+    refusal = form.refusal()
+    if refusal in (form.EXPIRED, form.STALE):
+        current = current or form.versions
+        again = ContactForm.shown_again(request.POST, current, form.page(request.path))
+        if refusal == form.EXPIRED:
+            return render_contact(request, again, status=400, expired=True)
+        return render_contact(request, again, status=409, changed=form.token.changed(current))
+    if refusal:
+        reason = "automated" if refusal == form.AUTOMATED else "form_token"
+        return render(request, "400.html", {"reason": reason}, status=400)
+    return render_contact(request, form, status=400)
+
+
+def after_commit(notify, record):
+    """The request is recorded: whatever fails now is logged, and the visitor still gets
+    the receipt (robust: an exception never reaches the view)."""
+
+    def notify_record():
+        notify(record)
+
+    transaction.on_commit(notify_record, robust=True)
+
+
+def contact(request):
+    versions = current_form_versions()
+    if versions is None:
+        return render(request, "agreements/contact_unavailable.html", status=503)
+    if request.method != "POST":
+        page = safe_page(request.GET.get("from"), request.path)
+        return render_contact(request, ContactForm.blank(versions, page))
+    if over_rate_limit(request, "contact"):
+        return too_many_requests(request)
+    form = ContactForm(request.POST, versions=versions)
+    if not form.is_valid():
+        return contact_refused(request, form)
+    shown = evidence_context(
+        request, form.token.page, form.token.rendered_at, SUBMIT_LABEL, "contact"
+    )
+    try:
+        submission = recording.record_submission(form, shown)
+    except recording.StaleVersions as stale:
+        return contact_refused(request, form.mark_stale(), stale.current)
+    except recording.FormAlreadySent:
+        return render(request, "agreements/already_sent.html", status=409)
+    after_commit(notify_operator, submission)
+    return redirect(submission)

@@ -1,0 +1,244 @@
+"""The operator's admin for documents: drafts are edited with the Markdown editor,
+published with a confirmation redline, and scheduled ones can be cancelled.
+
+Published versions are shown read-only and can never be deleted.
+"""
+
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpResponseNotAllowed
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import path
+from django.utils.html import format_html
+from markdownx.widgets import AdminMarkdownxWidget
+
+from . import converters  # noqa: F401 (registers the URL types admin's URLs use)
+from .forms import CancelForm, PublishForm
+from .models import (
+    Document,
+    PublishedVersionIsImmutable,
+    Version,
+    next_number,
+    review_fingerprint,
+)
+from .redline import redline
+
+
+class DocumentTextWidget(AdminMarkdownxWidget):
+    """The Markdown editor, its preview styled by the public pages' document stylesheet."""
+
+    class Media:
+        css = {"all": ["css/document.css"]}
+
+
+@admin.register(Document)
+class DocumentAdmin(admin.ModelAdmin):
+    list_display = ["title", "slug", "current_version", "scheduled_version", "draft_count"]
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="Current version")
+    def current_version(self, obj):
+        version = obj.versions.current()
+        return (
+            f"v{version.number}, since {version.effective_at:%Y-%m-%d %H:%M} UTC"
+            if version
+            else "—"
+        )
+
+    @admin.display(description="Scheduled")
+    def scheduled_version(self, obj):
+        versions = obj.versions.scheduled().order_by("number")
+        return (
+            ", ".join(f"v{v.number} on {v.effective_at:%Y-%m-%d %H:%M} UTC" for v in versions)
+            or "—"
+        )
+
+    @admin.display(description="Drafts")
+    def draft_count(self, obj):
+        return obj.versions.drafts().count()
+
+
+@admin.register(Version)
+class VersionAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "document", "number", "effective_at", "short_fingerprint"]
+    list_filter = ["document", ("number", admin.EmptyFieldListFilter)]
+    search_fields = ["title", "summary"]
+    fields = ["document", "title", "summary", "source"]
+    published_fields = [
+        "document", "number", "title", "summary", "effective_at", "published_at",
+        "fingerprint", "state", "event_count", "public_links", "source",
+    ]  # fmt: skip
+    actions = None  # no bulk delete: published versions are never deleted
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name == "source":
+            kwargs["widget"] = DocumentTextWidget
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
+
+    def get_fields(self, request, obj=None):
+        if obj and obj.is_published:
+            return self.published_fields
+        return [*self.fields, "draft_preview"] if obj else self.fields
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj and obj.is_published:
+            return self.published_fields
+        return ["draft_preview"]
+
+    def has_change_permission(self, request, obj=None):
+        if obj and obj.is_published:
+            return False
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        if obj and obj.is_published:
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def has_publish_permission(self, request):
+        return request.user.has_perm("agreements.publish_version")
+
+    @admin.display(description="State")
+    def state(self, obj):
+        if obj.is_cancelled:
+            c = obj.cancellation
+            return f"cancelled on {c.cancelled_at:%Y-%m-%d %H:%M} UTC by {c.cancelled_by}"
+        return "in effect or superseded" if obj.is_in_effect() else "scheduled"
+
+    @admin.display(description="Fingerprint")
+    def short_fingerprint(self, obj):
+        return obj.fingerprint[:12] if obj.fingerprint else "—"
+
+    @admin.display(description="Acceptance events referring to it")
+    def event_count(self, obj):
+        return obj.events.count()
+
+    @admin.display(description="Public pages")
+    def public_links(self, obj):
+        return format_html(
+            '<a href="{}">Permanent page</a> · <a href="{}">Markdown download</a>',
+            obj.get_absolute_url(),
+            obj.get_raw_url(),
+        )
+
+    @admin.display(description="Preview")
+    def draft_preview(self, obj):
+        return format_html('<a href="{}">Preview this draft as a page</a>', obj.get_absolute_url())
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        extra_context = {
+            **(extra_context or {}),
+            "can_publish": self.has_publish_permission(request),
+            "can_cancel": self.has_publish_permission(request) and self.is_cancellable(object_id),
+            "can_start_draft": self.has_add_permission(request),
+        }
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def get_urls(self):
+        publish = self.admin_site.admin_view(self.publish_view)
+        new_draft = self.admin_site.admin_view(self.new_draft_view)
+        cancel = self.admin_site.admin_view(self.cancel_view)
+        return [
+            path("<id:pk>/publish/", publish, name="agreements_version_publish"),
+            path("<id:pk>/new-draft/", new_draft, name="agreements_version_new_draft"),
+            path("<id:pk>/cancel/", cancel, name="agreements_version_cancel"),
+            *super().get_urls(),
+        ]
+
+    def new_draft_view(self, request, pk):
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        version = get_object_or_404(Version.objects.published(), pk=pk)
+        draft = version.new_draft()
+        self.log_addition(request, draft, f"New draft from {version}.")
+        self.message_user(request, f"A new draft starts from the text of {version}.")
+        return redirect("admin:agreements_version_change", draft.pk)
+
+    def publish_view(self, request, pk):
+        if not self.has_publish_permission(request):
+            raise PermissionDenied
+        draft = get_object_or_404(Version.objects.select_related("document"), pk=pk)
+        if draft.is_published:
+            self.message_user(request, f"{draft} is already published.", messages.WARNING)
+            return redirect("admin:agreements_version_change", draft.pk)
+        initial = {"summary": draft.summary, "reviewed_fingerprint": review_fingerprint(draft)}
+        form = PublishForm(request.POST or None, initial=initial)
+        if request.method == "POST" and form.is_valid():
+            published = self.publish(request, draft, form)
+            if published:
+                return redirect("admin:agreements_version_change", published.pk)
+        latest = draft.document.versions.not_cancelled().order_by("-number").first()
+        number = next_number(draft.document.versions)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": f"Publish {draft.document.title}, version {number}",
+            "draft": draft,
+            "latest": latest,
+            "number": number,
+            "form": form,
+            "redline": redline(latest.source, draft.source) if latest else None,
+        }
+        return TemplateResponse(request, "admin/agreements/version/publish.html", context)
+
+    def publish(self, request, draft, form):
+        """Publish the draft the operator reviewed, once; say why not otherwise."""
+        if form.cleaned_data["reviewed_fingerprint"] != review_fingerprint(draft):
+            form.add_error(
+                None,
+                "The draft (its title or its text) was edited after this page was opened. "
+                "Review it again.",
+            )
+            return None
+        try:
+            draft.publish(
+                effective_at=form.effective_moment(), summary=form.cleaned_data["summary"]
+            )
+        except PublishedVersionIsImmutable:
+            draft.refresh_from_db()
+            self.message_user(request, f"{draft} was already published.", messages.WARNING)
+            return draft
+        except ValidationError as error:
+            form.add_error(None, error)
+            return None
+        effective = f"{draft.effective_at:%Y-%m-%d %H:%M} UTC"
+        message = f"Published as version {draft.number}, in effect from {effective}."
+        self.log_change(request, draft, message)
+        self.message_user(request, f"{draft}: {message}", messages.SUCCESS)
+        return draft
+
+    def is_cancellable(self, object_id):
+        version = Version.objects.filter(pk=object_id).select_related("cancellation").first()
+        return bool(version and version.is_published and not version.is_cancelled) and (
+            not version.is_in_effect()
+        )
+
+    def cancel_view(self, request, pk):
+        """Cancel a scheduled version before it takes effect (a typo in its date, say)."""
+        if not self.has_publish_permission(request):
+            raise PermissionDenied
+        version = get_object_or_404(Version.objects.published().select_related("document"), pk=pk)
+        form = CancelForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                version.cancel(by=request.user.get_username(), reason=form.cleaned_data["reason"])
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                message = f"Cancelled before it took effect: {form.cleaned_data['reason']}"
+                self.log_change(request, version, message)
+                self.message_user(request, f"{version} is cancelled.", messages.SUCCESS)
+                return redirect("admin:agreements_version_change", version.pk)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": f"Cancel {version}",
+            "version": version,
+            "form": form,
+        }
+        return TemplateResponse(request, "admin/agreements/version/cancel.html", context)

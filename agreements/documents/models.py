@@ -1,0 +1,324 @@
+"""Documents and their versions: drafts, publication, cancellation, and what the content
+loader published. A published version is frozen (text, HTML, fingerprints); database
+triggers (migrations 0002 and 0006) refuse any change to it, whatever the path."""
+
+import hashlib
+from datetime import timedelta
+
+from django.core.exceptions import ValidationError
+from django.db import models, transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from . import caching
+from .rendering import normalise_source, render_markdown
+
+
+class PublishedVersionIsImmutable(Exception):
+    """Raised when code tries to change or delete a published version."""
+
+
+class Document(models.Model):
+    class Slug(models.TextChoices):
+        """The documents, their public addresses and their names: the one source of both."""
+
+        AGREEMENT = "agreement", "User Agreement (public offer)"
+        PRIVACY = "privacy", "Privacy Policy"
+        CONSENT = "consent", "Consent to the processing of personal data"
+
+    slug = models.SlugField(
+        unique=True,
+        choices=Slug.choices,
+        help_text="The document's public address: /agreement/, /privacy/ or /consent/.",
+    )
+
+    class Meta:
+        ordering = ["slug"]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("document_current", kwargs={"document": self.slug})
+
+    @property
+    def title(self):
+        """The document's name as visitors see it."""
+        return self.Slug(self.slug).label
+
+
+class VersionQuerySet(models.QuerySet):
+    def published(self):
+        return self.filter(number__isnull=False)
+
+    def drafts(self):
+        return self.filter(number__isnull=True)
+
+    def not_cancelled(self):
+        return self.published().filter(cancellation__isnull=True)
+
+    def in_effect(self, at=None):
+        return self.not_cancelled().filter(effective_at__lte=at or timezone.now())
+
+    def scheduled(self, at=None):
+        return self.not_cancelled().filter(effective_at__gt=at or timezone.now())
+
+    def current_of_each(self, slugs, at=None):
+        """{slug: current version} of each document, without their texts, in one query;
+        None when one of them has no version in effect."""
+        versions = {}
+        in_effect = self.in_effect(at).filter(document__slug__in=slugs)
+        in_effect = in_effect.defer("source", "html", "toc_html").select_related("document")
+        for version in in_effect.order_by("document", "-number"):
+            versions.setdefault(version.document.slug, version)
+        return versions if len(versions) == len(slugs) else None
+
+    def current(self, at=None):
+        """The latest published version whose effective time has come, or None."""
+        return self.in_effect(at).order_by("-number").first()
+
+    def update(self, **kwargs):
+        if self.published().exists():
+            raise PublishedVersionIsImmutable("Published versions cannot be updated.")
+        return super().update(**kwargs)
+
+    update.queryset_only = True
+
+    def delete(self):
+        if self.published().exists():
+            raise PublishedVersionIsImmutable("Published versions cannot be deleted.")
+        return super().delete()
+
+    delete.queryset_only = True
+
+
+def fingerprint_of(source):
+    """SHA-256 (hex) of the exact UTF-8 bytes served as the raw Markdown download."""
+    return hashlib.sha256(normalise_source(source).encode("utf-8")).hexdigest()
+
+
+def review_fingerprint(version):
+    """What the publisher reviewed: the title and the text. Publishing checks it again."""
+    reviewed = f"{version.title}\n{normalise_source(version.source)}"
+    return hashlib.sha256(reviewed.encode()).hexdigest()
+
+
+class Version(models.Model):
+    document = models.ForeignKey(Document, on_delete=models.PROTECT, related_name="versions")
+    number = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="Given at publication: 1, 2, 3… per document, never reused. Empty for a draft.",
+    )
+    title = models.CharField(max_length=200, help_text="The title shown above the text.")
+    source = models.TextField(
+        help_text="The text in Markdown. Number clauses as “1.1.” at the start of a "
+        "paragraph and sections as “## 1. Title” so that each gets a permanent link."
+    )
+    summary = models.TextField(
+        blank=True, help_text="What changed compared with the previous version, in plain words."
+    )
+    html = models.TextField(blank=True, editable=False)
+    toc_html = models.TextField(blank=True, editable=False)
+    fingerprint = models.CharField(
+        max_length=64,
+        blank=True,
+        editable=False,
+        help_text="SHA-256 of the Markdown text, frozen at publication.",
+    )
+    # Nullable and without a default, so that adding it altered the table in place (a
+    # rebuilt SQLite table would lose its triggers); empty for versions published before.
+    html_fingerprint = models.CharField(  # noqa: DJ001 (null: see above)
+        max_length=64,
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="SHA-256 of the rendered HTML readers see, frozen at publication.",
+    )
+    effective_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="When this version takes effect; the current version is the latest "
+        "published version whose effective time has come.",
+    )
+    published_at = models.DateTimeField(null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = VersionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["document", "-number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["document", "number"], name="version_number_unique_per_document"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(number__isnull=True)
+                | (
+                    models.Q(effective_at__isnull=False, published_at__isnull=False)
+                    & ~models.Q(fingerprint="")
+                ),
+                name="published_version_is_complete",
+            ),
+        ]
+        permissions = [("publish_version", "Can publish a version")]
+
+    def __str__(self):
+        if self.is_published:
+            return f"{self.document} v{self.number}"
+        return f"{self.document} draft #{self.pk}"
+
+    def save(self, *args, **kwargs):
+        if self.is_published:
+            raise PublishedVersionIsImmutable(f"{self} is published and cannot be changed.")
+        if self.pk and Version.objects.filter(pk=self.pk, number__isnull=False).exists():
+            raise PublishedVersionIsImmutable(f"Version #{self.pk} is published.")
+        # Drafts keep a rendering too, so previews only read, like public pages.
+        self.source = normalise_source(self.source)
+        rendered = render_markdown(self.source)
+        self.html, self.toc_html = rendered.html, rendered.toc_html
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        if not self.is_published:
+            return reverse("document_draft", kwargs={"document": self.document.slug, "pk": self.pk})
+        return reverse(
+            "document_version", kwargs={"document": self.document.slug, "number": self.number}
+        )
+
+    def delete(self, *args, **kwargs):
+        if self.is_published or Version.objects.filter(pk=self.pk, number__isnull=False).exists():
+            raise PublishedVersionIsImmutable(f"{self} is published and cannot be deleted.")
+        return super().delete(*args, **kwargs)
+
+    @property
+    def is_published(self):
+        return self.number is not None
+
+    def is_in_effect(self, at=None):
+        if not self.is_published or self.is_cancelled:
+            return False
+        return self.effective_at <= (at or timezone.now())
+
+    @property
+    def is_cancelled(self):
+        return self.is_published and hasattr(self, "cancellation")
+
+    def get_raw_url(self):
+        return reverse(
+            "document_version_raw",
+            kwargs={"document": self.document.slug, "number": self.number},
+        )
+
+    def clean(self):
+        if "\x00" in self.source:
+            raise ValidationError({"source": "The text contains a NUL character."})
+
+    def publish(self, *, effective_at=None, summary=None):
+        """Freeze this draft as the document's next numbered version.
+
+        effective_at: now (default) or a later moment; never in the past, and never
+        before the previous version's, so that numbers and effect keep one order.
+        """
+        now = timezone.now()
+        effective_at = effective_at or now
+        if effective_at < now - timedelta(seconds=1):
+            raise ValidationError("A version cannot take effect in the past.")
+        with transaction.atomic():
+            Document.objects.select_for_update().get(pk=self.document_id)
+            draft = Version.objects.select_for_update().get(pk=self.pk)
+            if draft.is_published:
+                raise PublishedVersionIsImmutable(f"{draft} is already published.")
+            summary = draft.summary if summary is None else summary
+            versions = Version.objects.filter(document_id=draft.document_id)
+            number = next_number(versions)
+            previous = versions.not_cancelled().order_by("-number").first()
+            source = normalise_source(draft.source)
+            fingerprint = fingerprint_of(source)
+            refuse_unless_it_follows(previous, fingerprint, effective_at)
+            rendered = render_markdown(source)
+            Version.objects.filter(pk=draft.pk, number__isnull=True).update(
+                number=number,
+                source=source,
+                summary=summary,
+                fingerprint=fingerprint,
+                html_fingerprint=hashlib.sha256(rendered.html.encode()).hexdigest(),
+                html=rendered.html,
+                toc_html=rendered.toc_html,
+                effective_at=effective_at,
+                published_at=now,
+            )
+        self.refresh_from_db()
+        caching.forget()  # this process shows it at once; others within a second
+        return self
+
+    def cancel(self, *, by, reason=""):
+        """Withdraw a scheduled version before it takes effect. Its number stays used,
+        its page says it was cancelled, and the Cancellation row records who and when."""
+        with transaction.atomic():
+            Document.objects.select_for_update().get(pk=self.document_id)
+            version = Version.objects.select_related("cancellation").get(pk=self.pk)
+            if not version.is_published:
+                raise ValidationError("A draft is not scheduled; delete it instead.")
+            if version.is_cancelled:
+                raise ValidationError(f"{version} is already cancelled.")
+            if version.effective_at <= timezone.now():
+                raise ValidationError(f"{version} has taken effect; it can no longer be cancelled.")
+            cancellation = Cancellation.objects.create(
+                version=version, cancelled_at=timezone.now(), cancelled_by=by, reason=reason
+            )
+        caching.forget()
+        return cancellation
+
+    def new_draft(self):
+        """A draft of the same document starting from this version's text."""
+        return Version.objects.create(
+            document=self.document, title=self.title, source=self.source, summary=""
+        )
+
+
+def refuse_unless_it_follows(previous, fingerprint, effective_at):
+    """A new version must differ from the one before and not take effect before it."""
+    if previous and previous.fingerprint == fingerprint:
+        raise ValidationError(f"The text is identical to {previous}; there is nothing to publish.")
+    if previous and effective_at < previous.effective_at:
+        raise ValidationError(
+            f"{previous} takes effect at {previous.effective_at:%Y-%m-%d %H:%M} UTC; "
+            "a later version cannot take effect before it."
+        )
+
+
+def next_number(versions):
+    """The number the next publication of a document gets: numbers are never reused,
+    not even a cancelled version's."""
+    latest = versions.published().aggregate(models.Max("number"))["number__max"]
+    return (latest or 0) + 1
+
+
+class Cancellation(models.Model):
+    """A scheduled version withdrawn before it took effect (append-only, like events)."""
+
+    version = models.OneToOneField(Version, on_delete=models.PROTECT, related_name="cancellation")
+    cancelled_at = models.DateTimeField()
+    cancelled_by = models.CharField(max_length=150, help_text="Who cancelled it.")
+    reason = models.TextField(blank=True, help_text="Why, in plain words.")
+
+    def __str__(self):
+        return f"{self.version} cancelled by {self.cancelled_by}"
+
+
+class ContentLoad(models.Model):
+    """A version published by the content loader from a file of content/.
+
+    The loader publishes a changed file only over a version it published itself, so a
+    deploy never undoes a version the operator published in admin.
+    """
+
+    version = models.OneToOneField(Version, on_delete=models.PROTECT, related_name="content_load")
+    file_name = models.CharField(max_length=200)
+    loaded_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self):
+        return f"{self.version} from {self.file_name}"

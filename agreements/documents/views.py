@@ -1,0 +1,157 @@
+"""Public pages of the documents: current, history, versions, print, raw Markdown, the
+redline, and the draft preview for staff. Pages show HTML frozen at publication."""
+
+from django.contrib.admin.views.decorators import staff_member_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.utils.decorators import method_decorator
+from django.views import View
+
+from .caching import (
+    add_validators,
+    cached_page,
+    document_state,
+    etag_for,
+    last_modified_of,
+    not_modified,
+)
+from .models import Document, Version
+from .redline import redline
+
+
+def document_title(slug):
+    return Document.Slug(slug).label
+
+
+class DocumentPageMixin:
+    """Looks up versions of the document named in the URL."""
+
+    template_name = "agreements/version.html"
+
+    def versions(self):
+        return Version.objects.filter(document__slug=self.kwargs["document"]).select_related(
+            "document", "cancellation"
+        )
+
+    def published_version(self, number):
+        return get_object_or_404(self.versions().published(), number=number)
+
+    def no_published_version(self):
+        context = {"document_slug": self.kwargs["document"]}
+        context["document_title"] = document_title(self.kwargs["document"])
+        return render(self.request, "agreements/no_version.html", context, status=404)
+
+    def render_version(self, version, current, **extra):
+        context = {"version": version, "current": current, "document": version.document}
+        if version.document.slug == Document.Slug.AGREEMENT:
+            context["agreement_number"] = current.number if current else None
+        return render(self.request, self.template_name, context | extra)
+
+    def conditional(self, versions, render_page):
+        """304 when the visitor's copy shows the same versions with the same templates;
+        otherwise the page, rendered once per process for these versions."""
+        etag, last_modified = etag_for(*versions), last_modified_of(*versions)
+        response = not_modified(self.request, etag, last_modified)
+        if response is None:
+            key = (etag, self.request.path, self.template_name)
+            response = cached_page(key, render_page)
+        return add_validators(response, etag, last_modified)
+
+    def current_and_upcoming(self):
+        """Remembered by this process for a second at most (agreements/documents/caching.py)."""
+
+        def load():  # only when stale: even building a queryset costs more than the rest
+            versions = self.versions()
+            return versions.current(), versions.scheduled().order_by("number").first()
+
+        return document_state(self.kwargs["document"], load)
+
+
+class CurrentVersionView(DocumentPageMixin, View):
+    def get(self, request, document):
+        current, upcoming = self.current_and_upcoming()
+        if current is None:
+            return self.no_published_version()
+        return self.conditional(
+            [current, upcoming],
+            lambda: self.render_version(current, current, upcoming=upcoming, is_current_page=True),
+        )
+
+
+class VersionView(DocumentPageMixin, View):
+    def get(self, request, document, number):
+        version = self.published_version(number)
+        current, _upcoming = self.current_and_upcoming()
+        return self.conditional([version, current], lambda: self.render_version(version, current))
+
+
+class PrintVersionView(VersionView):
+    template_name = "agreements/print.html"
+
+
+class VersionHistoryView(DocumentPageMixin, View):
+    def get(self, request, document):
+        versions = list(self.versions().published().order_by("-number"))
+        if not versions:
+            return self.no_published_version()
+        current = self.versions().current()
+        context = {"versions": versions, "current": current, "document": versions[0].document}
+        return render(request, "agreements/history.html", context)
+
+
+class CompareView(DocumentPageMixin, View):
+    """The public redline from version `old` to version `new` of one document."""
+
+    def get(self, request, document, old, new):
+        if old == new:
+            raise Http404("A version compared with itself has no changes.")
+        versions = {v.number: v for v in self.versions().published().filter(number__in=[old, new])}
+        if len(versions) != 2:
+            raise Http404("No such version.")
+        old_version, new_version = versions[old], versions[new]
+        context = {
+            "old": old_version,
+            "new": new_version,
+            "pair": [old_version, new_version],
+            "document": new_version.document,
+            "redline": redline(old_version.source, new_version.source),
+        }
+        return render(request, "agreements/compare.html", context)
+
+
+def raw_version(request, document, number):
+    version = get_object_or_404(Version.objects.published(), document__slug=document, number=number)
+    response = HttpResponse(
+        version.source.encode("utf-8"), content_type="text/markdown; charset=utf-8"
+    )
+    response["Content-Disposition"] = f'inline; filename="{document}-v{number}.md"'
+    return response
+
+
+def may_read_drafts(user):
+    """Staff who may view (or edit) versions in admin; others get 403."""
+    return user.has_perm("agreements.view_version") or user.has_perm("agreements.change_version")
+
+
+def drafts_staff_only(view):
+    """Staff login first (a redirect to it), then the permission to read versions (403)."""
+
+    @staff_member_required
+    def checked(request, *args, **kwargs):
+        if not may_read_drafts(request.user):
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return checked
+
+
+@method_decorator(drafts_staff_only, name="dispatch")
+class DraftPreviewView(DocumentPageMixin, View):
+    def get(self, request, document, pk):
+        draft = self.versions().drafts().filter(pk=pk).first()
+        if draft is None:
+            raise Http404("No such draft.")
+        response = self.render_version(draft, self.versions().current(), is_draft=True)
+        response["X-Robots-Tag"] = "noindex"
+        return response

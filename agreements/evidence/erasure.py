@@ -1,0 +1,49 @@
+"""Erasure: every copy of a person's data the site keeps is blanked; the chain keeps
+only keyed digests, gains an 'erased' event per request, and still verifies."""
+
+from django.db import transaction
+from django.utils import timezone
+
+from ..contact.models import Submission, normalise_email
+from ..withdrawal.models import Withdrawal
+from .chain import append, new_event
+from .models import AcceptanceEvent
+from .statements import ERASED_STATEMENT
+
+BLANK_PERSONAL = {
+    "name": "", "email": "", "email_key": "", "contact": "", "company": "", "message": "",
+    "client_ip": None, "user_agent": "", "notification_error": "",
+}  # fmt: skip
+
+
+@transaction.atomic
+def erase_submission(submission, context, statement=ERASED_STATEMENT):
+    """Blank the personal fields; the chain keeps only keyed digests, so it still verifies."""
+    if submission.erased_at:
+        return None
+    Submission.objects.filter(pk=submission.pk).update(**BLANK_PERSONAL, erased_at=timezone.now())
+    event = new_event(
+        submission, context, submission.salt, {},
+        kind=AcceptanceEvent.Kind.ERASED, purpose=AcceptanceEvent.Purpose.PERSONAL_DATA,
+        statement=statement, submission=submission,
+    )  # fmt: skip
+    append([event])
+    submission.refresh_from_db()
+    return event
+
+
+@transaction.atomic
+def erase_person(email, context):
+    """Every copy of one person's data the site keeps: their requests (each with an
+    'erased' event) and their withdrawals' address, IP and browser. The references of
+    the requests erased."""
+    key = normalise_email(email)
+    erased = [
+        s.reference
+        for s in Submission.objects.filter(email_key=key, erased_at__isnull=True)
+        if erase_submission(s, context)
+    ]
+    Withdrawal.objects.filter(email_key=key).update(
+        email="", email_key="", client_ip=None, user_agent="", notification_error=""
+    )
+    return erased

@@ -1,0 +1,126 @@
+"""The evidence chain's records: acceptance events (append-only, hashed in chain order)
+and the results of verifying the whole chain."""
+
+from django.db import models
+
+
+class AppendOnlyViolation(Exception):
+    """Code tried to change or delete an acceptance event (the database refuses it too)."""
+
+
+class AcceptanceEventQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise AppendOnlyViolation("Acceptance events are append-only.")
+
+    update.queryset_only = True
+
+    def delete(self):
+        raise AppendOnlyViolation("Acceptance events are append-only.")
+
+    delete.queryset_only = True
+
+
+class AcceptanceEvent(models.Model):
+    """One link of the evidence chain; see agreements/evidence/chain.py for its hash."""
+
+    class Kind(models.TextChoices):
+        ACCEPTED = "accepted", "accepted"
+        CONSENT_GIVEN = "consent_given", "consent given"
+        CONSENT_REFUSED = "consent_refused", "consent refused"
+        WITHDRAWN = "withdrawn", "consent withdrawn"
+        ERASED = "erased", "personal data erased"
+
+    class Purpose(models.TextChoices):
+        AGREEMENT = "agreement", "User Agreement"
+        PERSONAL_DATA = "personal_data", "processing of personal data"
+        NOTIFICATIONS = "notifications", "informational notifications"
+
+    position = models.PositiveBigIntegerField(unique=True, editable=False)
+    previous_hash = models.CharField(max_length=64, unique=True, editable=False)
+    hash = models.CharField(max_length=64, unique=True, editable=False)
+    recorded_at = models.DateTimeField(editable=False)
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    purpose = models.CharField(max_length=20, choices=Purpose.choices)
+    version = models.ForeignKey(
+        "agreements.Version", on_delete=models.PROTECT, null=True, blank=True, related_name="events"
+    )
+    fingerprint = models.CharField(max_length=64, blank=True)
+    statement = models.TextField(blank=True, help_text="The exact wording shown to the visitor.")
+    submit_label = models.CharField(max_length=200, blank=True)
+    form_rendered_at = models.DateTimeField(null=True, blank=True)
+    form_name = models.CharField(max_length=50, blank=True)
+    page = models.CharField(max_length=200, blank=True)
+    language = models.CharField(max_length=35, blank=True)
+    submission = models.ForeignKey(
+        "agreements.Submission",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="events",
+    )
+    withdrawal = models.ForeignKey(
+        "agreements.Withdrawal",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="events",
+    )
+    reference = models.CharField(max_length=16, help_text="The submission's or withdrawal's.")
+    subject_salt = models.CharField(max_length=32)
+    subject_digests = models.JSONField(
+        default=dict, help_text="A keyed digest of each personal field, in place of the data."
+    )
+    # Added later: nullable without defaults, so the table was altered in place and kept
+    # its triggers. Empty on events recorded before (record format 1).
+    record_format = models.PositiveSmallIntegerField(
+        null=True, blank=True, editable=False, help_text="2 for events with the fields below."
+    )
+    texts = models.JSONField(
+        null=True,
+        blank=True,
+        help_text="Every text the statement linked to: document, version, fingerprints.",
+    )
+    subject_key_id = models.CharField(  # noqa: DJ001 (null: see above)
+        max_length=16,
+        null=True,
+        blank=True,
+        help_text="Which evidence key made the digests (HMAC-SHA-256); empty: salted SHA-256.",
+    )
+
+    objects = AcceptanceEventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["position"]
+
+    def __str__(self):
+        return f"#{self.position} {self.get_kind_display()} ({self.get_purpose_display()})"
+
+    def save(self, *args, **kwargs):
+        if self.pk:
+            raise AppendOnlyViolation("Acceptance events are append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AppendOnlyViolation("Acceptance events are append-only.")
+
+
+class ChainVerification(models.Model):
+    """One run of verify_evidence over the whole chain, kept so that admin pages show
+    when the chain was last verified and the result without re-verifying it."""
+
+    started_at = models.DateTimeField()
+    finished_at = models.DateTimeField()
+    ok = models.BooleanField()
+    count = models.PositiveBigIntegerField()
+    head_hash = models.CharField(max_length=64)
+    broken_position = models.PositiveBigIntegerField(null=True, blank=True)
+    reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-finished_at"]
+        get_latest_by = "finished_at"
+
+    def __str__(self):
+        if self.ok:
+            return f"OK: {self.count} events, head hash {self.head_hash}"
+        return f"BROKEN at position {self.broken_position}: {self.reason}"

@@ -1,0 +1,65 @@
+"""Withdrawals in admin: the statutory clocks, overdue ones marked, and the actions that
+record acknowledging and completing them (change permission, in the admin log)."""
+
+from django.contrib import admin
+from django.db import transaction
+from django.utils import timezone
+from django.utils.html import format_html
+
+from ..evidence.admin import EventInline
+from .models import Withdrawal
+
+
+@admin.register(Withdrawal)
+class WithdrawalAdmin(admin.ModelAdmin):
+    list_display = [
+        "reference", "created_at", "scope", "email", "acknowledge_by", "acknowledged_at",
+        "complete_by", "completed_at", "deadline_status",
+    ]  # fmt: skip
+    list_filter = ["scope", ("completed_at", admin.EmptyFieldListFilter)]
+    search_fields = ["reference", "email", "submission_reference"]
+    readonly_fields = [
+        "reference", "created_at", "scope", "email", "submission_reference", "submissions",
+        "acknowledge_by", "complete_by", "complete_by_russia", "acknowledged_at", "completed_at",
+        "notification_sent_at", "notification_error",
+    ]  # fmt: skip
+    exclude = ["receipt_token", "salt", "client_ip", "user_agent"]
+    inlines = [EventInline]
+    actions = ["mark_acknowledged", "mark_completed"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="Deadlines")
+    def deadline_status(self, obj):
+        if obj.completed_at:
+            return "completed"
+        if obj.is_overdue():
+            return format_html('<strong class="overdue">{}</strong>', "OVERDUE")
+        return "running"
+
+    @admin.action(description="Mark as acknowledged (the person was told)", permissions=["change"])
+    def mark_acknowledged(self, request, queryset):
+        marked = self.mark(request, queryset, "acknowledged_at", "Marked as acknowledged.")
+        self.message_user(request, f"Marked {marked} withdrawal(s) as acknowledged.")
+
+    @admin.action(description="Mark as completed", permissions=["change"])
+    def mark_completed(self, request, queryset):
+        with transaction.atomic():
+            self.mark(request, queryset, "acknowledged_at", "Marked as acknowledged.")
+            marked = self.mark(request, queryset, "completed_at", "Marked as completed.")
+        self.message_user(request, f"Marked {marked} withdrawal(s) as completed.")
+
+    def mark(self, request, queryset, field, message):
+        """Set field to now where it is empty, each in the admin log with who and when."""
+        with transaction.atomic():
+            pending = list(queryset.filter(**{f"{field}__isnull": True}).select_for_update())
+            Withdrawal.objects.filter(pk__in=[w.pk for w in pending]).update(
+                **{field: timezone.now()}
+            )
+            for withdrawal in pending:
+                self.log_change(request, withdrawal, message)
+        return len(pending)

@@ -1,0 +1,62 @@
+"""A withdrawal of consent, recorded like an acceptance, with the statutory clocks the
+operator must meet (acknowledge within 2 working days, complete within 15 days)."""
+
+from datetime import timedelta
+
+from django.db import models
+from django.urls import reverse
+from django.utils import timezone
+
+from ..contact.models import PersonalRecord
+
+
+class Withdrawal(PersonalRecord):
+    """A visitor withdrew a consent; the operator must act within the statutory deadlines."""
+
+    class Scope(models.TextChoices):
+        PERSONAL_DATA = "personal_data", "Consent to the processing of personal data"
+        NOTIFICATIONS = "notifications", "Consent to informational notifications only"
+
+    submission_reference = models.CharField(max_length=16, blank=True)
+    scope = models.CharField(max_length=20, choices=Scope.choices)
+    submissions = models.ManyToManyField(
+        "agreements.Submission", blank=True, related_name="withdrawals"
+    )
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta(PersonalRecord.Meta):
+        pass
+
+    def __str__(self):
+        return f"{self.reference} ({self.get_scope_display()})"
+
+    def get_absolute_url(self):
+        return reverse("withdrawal_receipt", kwargs={"token": self.receipt_token})
+
+    @property
+    def acknowledge_by(self):
+        """Vietnam (Decree 356/2025): acknowledge within 2 working days."""
+        return add_working_days(self.created_at, 2)
+
+    @property
+    def complete_by(self):
+        """Vietnam: complete within 15 days; Russia (152-FZ): within 30. The stricter wins."""
+        return self.created_at + timedelta(days=15)
+
+    @property
+    def complete_by_russia(self):
+        return self.created_at + timedelta(days=30)
+
+    def is_overdue(self, at=None):
+        at = at or timezone.now()
+        late_ack = self.acknowledged_at is None and at > self.acknowledge_by
+        return late_ack or (self.completed_at is None and at > self.complete_by)
+
+
+def add_working_days(moment, days):
+    while days:
+        moment += timedelta(days=1)
+        if moment.weekday() < 5:
+            days -= 1
+    return moment

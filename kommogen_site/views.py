@@ -1,0 +1,70 @@
+"""Site-wide answers that belong to no document: health, robots.txt and the favicon."""
+
+import shutil
+from pathlib import Path
+
+from django.conf import settings
+from django.db import DatabaseError, transaction
+from django.http import HttpResponse, JsonResponse
+from django.shortcuts import redirect
+from django.templatetags.static import static
+from django.urls import reverse
+from django.views.decorators.cache import never_cache
+
+from agreements.contact.models import RateCounter
+from agreements.documents.models import Document
+
+
+def favicon(request):
+    """Browsers ask for /favicon.ico on pages that name no icon (admin): the site's icon."""
+    return redirect(static("favicon.svg"), permanent=True)
+
+
+class _ProbeRolledBack(Exception):
+    pass
+
+
+def database_problem():
+    """Why submissions would fail now, or "" when they would not: the database must
+    answer, accept a write (rolled back), and the disk the site writes to have room."""
+    try:
+        with transaction.atomic():
+            RateCounter.objects.create(key="healthz-probe", window=-1)
+            raise _ProbeRolledBack
+    except _ProbeRolledBack:
+        pass
+    except DatabaseError as error:
+        return f"database: {type(error).__name__}"
+    database = settings.DATABASES["default"]
+    written = [settings.VAR_DIR]
+    if database["ENGINE"].endswith("sqlite3"):
+        written.append(Path(database["NAME"]).parent)
+    for directory in written:
+        if (
+            directory.exists()
+            and shutil.disk_usage(directory).free < settings.KOMMOGEN_MIN_FREE_DISK
+        ):
+            return "disk: almost full"
+    return ""
+
+
+@never_cache
+def healthz(request):
+    """For load balancers and monitoring: 200 when a request could be recorded now (the
+    database answers and accepts writes, the disk has room), else 503 and why."""
+    problem = database_problem()
+    if problem:
+        what, _, detail = problem.partition(": ")
+        body = {"status": "unavailable", what: detail}
+        return JsonResponse(body, status=503, headers={"Retry-After": "5"})
+    return JsonResponse({"status": "ok", "database": "ok", "disk": "ok"})
+
+
+def robots_txt(request):
+    lines = ["User-agent: *", "Disallow: /receipt/", "Disallow: /consent/withdraw/"]
+    lines += [f"Disallow: /{slug}/draft/" for slug in Document.Slug.values]
+    if settings.ADMIN_PATH == "admin/":
+        # A custom admin path stays unlisted; admin pages also send X-Robots-Tag: noindex.
+        lines.append("Disallow: /admin/")
+    lines += ["", f"Sitemap: {settings.SITE_URL}{reverse('sitemap')}", ""]
+    return HttpResponse("\n".join(lines), content_type="text/plain; charset=utf-8")
