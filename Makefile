@@ -9,13 +9,19 @@ DEPLOY_ENV = DJANGO_DEBUG=false KOMMOGEN_HTTPS=true DJANGO_ALLOWED_HOSTS=www.kom
 	DJANGO_SECRET_KEY=deploy-check-$$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n') \
 	KOMMOGEN_EVIDENCE_KEY=deploy-check-evidence-key
 
-.PHONY: install checkers bench run admin test test-fast pytest lint migrations-check deploy-check lock clean
+.PHONY: install install-dev checkers bench run admin test test-fast pytest lint migrations-check deploy-check lock clean
 
+# Production installs requirements.lock only; the tests and lint add requirements-dev.lock.
 install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
 
 $(VENV)/.installed: requirements.lock
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --require-hashes --no-deps -r requirements.lock
+	touch $@
+
+$(VENV)/.installed-dev: requirements-dev.lock $(VENV)/.installed
+	$(BIN)/pip install --quiet --require-hashes --no-deps -r requirements-dev.lock
 	touch $@
 
 # The browser tests' checkers (axe-core, vnu-jar) from package-lock.json, when npm is
@@ -44,15 +50,15 @@ admin: install var/secret-key var/evidence-key
 	$(MANAGE) migrate --noinput
 	$(MANAGE) createsuperuser
 
-lint: install
+lint: install-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-migrations-check: install
+migrations-check: install-dev
 	mkdir -p var
 	DJANGO_DEBUG=true $(MANAGE) makemigrations --check --dry-run
 
-deploy-check: install
+deploy-check: install-dev
 	$(DEPLOY_ENV) $(MANAGE) check --deploy --fail-level WARNING
 
 # Tests run in production mode (DEBUG off) with a throwaway key.
@@ -60,21 +66,23 @@ test: lint migrations-check deploy-check pytest
 
 TEST_KEYS = DJANGO_SECRET_KEY=tests-only-key-$$$$ KOMMOGEN_EVIDENCE_KEY=tests-only-evidence-key
 
-pytest: install checkers
+pytest: install-dev checkers
 	$(TEST_KEYS) $(BIN)/pytest $(PYTEST_ARGS)
 
 # The quick loop: everything but the tests that start a live site or a browser.
-test-fast: install
+test-fast: install-dev
 	$(TEST_KEYS) $(BIN)/pytest -q --no-cov -m "not live" $(PYTEST_ARGS)
 
 # Benchmarks, by hand (not part of make test): about 12 minutes; see bench/README.md.
 bench: install
 	$(BIN)/python -m bench.run
 
-lock: install
+lock: install-dev
 	$(BIN)/pip install --quiet pip-tools
-	$(BIN)/pip-compile --quiet --generate-hashes --allow-unsafe --extra dev --strip-extras \
+	$(BIN)/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras \
 		--no-emit-index-url --no-emit-find-links -o requirements.lock pyproject.toml
+	$(BIN)/pip-compile --quiet --generate-hashes --allow-unsafe --extra dev --strip-extras \
+		--no-emit-index-url --no-emit-find-links -o requirements-dev.lock pyproject.toml
 
 clean:
 	rm -rf $(VENV) var/static node_modules

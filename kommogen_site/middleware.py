@@ -17,7 +17,7 @@ def public_request_size(get_response):
     limit = settings.KOMMOGEN_PUBLIC_MAX_BODY
 
     def middleware(request):
-        length = request.META.get("CONTENT_LENGTH")
+        length = request.headers.get("content-length")
         if length and not request.path.startswith(admin_prefixes):
             try:
                 too_big = int(length) > limit

@@ -31,3 +31,12 @@ def test_no_function_is_longer_than_40_lines():
 def test_ruff_bounds_complexity_at_10():
     config = (settings.BASE_DIR / "pyproject.toml").read_text()
     assert '"C90"' in config and "max-complexity = 10" in config
+
+
+def test_production_installs_no_test_or_lint_tools():
+    production = (settings.BASE_DIR / "requirements.lock").read_text()
+    development = (settings.BASE_DIR / "requirements-dev.lock").read_text()
+    for tool in ("pytest==", "ruff==", "playwright==", "coverage==", "pre-commit=="):
+        assert f"\n{tool}" not in production and f"\n{tool}" in development, tool
+    makefile = (settings.BASE_DIR / "Makefile").read_text()
+    assert "\nrun: install var/" in makefile  # make run installs the production lock only

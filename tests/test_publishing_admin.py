@@ -131,11 +131,19 @@ def test_scheduling_needs_a_future_moment_and_a_summary(client, operator, publis
 
 
 def test_cancelling_changes_nothing(client, operator, publish, make_draft):
+    """Opening the confirmation and leaving by its Cancel link publishes nothing, logs
+    nothing and uses no number: the next publication still becomes version 2."""
     publish(AGREEMENT_TEXT)
     draft = make_draft(CHANGED_TEXT)
     page = publish_page(client, draft).content.decode()
-    assert f'href="/admin/agreements/version/{draft.pk}/change/" class="closelink">Cancel' in page
+    cancel = re.search(r'href="([^"]+)" class="closelink">Cancel', page).group(1)
+    assert cancel == f"/admin/agreements/version/{draft.pk}/change/"
+    assert client.get(cancel).status_code == 200
     assert Version.objects.get(pk=draft.pk).number is None
+    assert not LogEntry.objects.filter(object_id=str(draft.pk)).exists()
+    other = make_draft(CHANGED_TEXT + "\n9.9. Another draft.\n")
+    assert confirm(client, other).status_code == 302
+    assert Version.objects.get(pk=other.pk).number == 2
 
 
 def test_publishing_the_same_draft_twice_publishes_it_once(client, operator, publish, make_draft):

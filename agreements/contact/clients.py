@@ -21,7 +21,7 @@ def client_ip(request):
     proxies = settings.KOMMOGEN_TRUSTED_PROXIES
     if proxies <= 0:
         return ip_or_none(request.META.get("REMOTE_ADDR"))
-    forwarded = [a.strip() for a in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
+    forwarded = [a.strip() for a in request.headers.get("x-forwarded-for", "").split(",")]
     forwarded = [a for a in forwarded if a]
     if len(forwarded) < proxies:
         return ip_or_none(request.META.get("REMOTE_ADDR"))

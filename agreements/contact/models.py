@@ -94,7 +94,7 @@ class Submission(PersonalRecord):
     name = models.CharField(max_length=100, blank=True)
     contact = models.CharField("phone or messenger", max_length=100, blank=True)
     company = models.CharField(max_length=200, blank=True)
-    service = models.CharField(max_length=20, choices=Service.choices)
+    service = models.CharField(max_length=20, choices=Service)
     message = models.TextField(max_length=5000, blank=True)
     language = models.CharField(max_length=35, blank=True)
     notifications_consent = models.BooleanField(default=False)
