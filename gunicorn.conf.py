@@ -10,6 +10,10 @@ timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
 graceful_timeout = 10
 max_requests = 2000
 max_requests_jitter = 200
+# Django is imported once, in the master: a worker restarted by max_requests starts at
+# once instead of importing it again while requests queue. A deploy therefore restarts
+# the service (systemctl restart), as docs/deploy.md says; a reload keeps the old code.
+preload_app = True
 # The access log names no visitor: no IP, no receipt address (kommogen_site/access_log.py).
 accesslog = "-"
 access_log_format = '%(t)s "%(m)s %(U)s" %(s)s %(B)s %(L)s'

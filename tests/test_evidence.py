@@ -163,7 +163,7 @@ def test_csv_export_guards_against_formula_injection(send_request, capsys):
     assert spreadsheet_safe("=HYPERLINK(1)") == "'=HYPERLINK(1)"
     assert spreadsheet_safe("+1") == "'+1" and spreadsheet_safe("plain") == "plain"
     # What a visitor controls reaches the export: the language header of their browser.
-    send_request(HTTP_ACCEPT_LANGUAGE="=HYPERLINK(\"http://evil.example\")")
+    send_request(HTTP_ACCEPT_LANGUAGE='=HYPERLINK("http://evil.example")')
     call_command("export_evidence")
     rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
     assert rows and all(row["language"].startswith("'=HYPERLINK") for row in rows)

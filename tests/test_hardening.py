@@ -180,3 +180,40 @@ def test_djangos_log_lines_never_name_a_receipt_address(client, caplog, settings
     assert "secrets_masked" in settings.LOGGING["handlers"]["console"]["filters"]
     SecretsMasked().filter(record)
     assert token not in record.getMessage() and "/receipt/.../" in record.getMessage()
+
+
+@pytest.mark.django_db
+def test_the_current_page_answered_early_has_exactly_the_stacks_headers_and_bytes(
+    client, publish, settings
+):
+    from agreements.documents.caching import early_answers
+
+    publish()
+    first = client.get("/agreement/")  # through the whole middleware stack
+    assert early_answers  # remembered
+    again = client.get("/agreement/")  # answered early
+    assert again.content == first.content
+    assert dict(again.items()) == dict(first.items())
+    etag = first["ETag"]
+    first_304 = client.get("/agreement/", HTTP_IF_NONE_MATCH=etag)
+    again_304 = client.get("/agreement/", HTTP_IF_NONE_MATCH=etag)
+    assert first_304.status_code == again_304.status_code == 304
+    assert dict(again_304.items()) == dict(first_304.items())
+    assert "Content-Type" not in again_304
+
+
+@pytest.mark.django_db
+def test_the_early_answer_follows_a_new_version_and_never_skips_the_hosts_check(
+    client, publish, settings
+):
+    publish()
+    old = client.get("/agreement/")
+    client.get("/agreement/")
+    publish(AGREEMENT_TEXT + "\n1.3. Added.\n")  # in this process: forgotten at once
+    new = client.get("/agreement/")
+    assert new["ETag"] != old["ETag"] and b"Version</dt><dd>2<" in new.content.replace(b"\n", b"")
+    assert client.get("/agreement/", HTTP_HOST="evil.example").status_code == 400
+    settings.SECURE_SSL_REDIRECT = True
+    from django.test import Client  # a new client: middleware reads this setting at start
+
+    assert Client().get("/agreement/").status_code == 301  # plain HTTP still redirected

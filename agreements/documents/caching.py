@@ -1,7 +1,8 @@
 """Conditional GETs for document pages: ETag and Last-Modified, 304 when unchanged.
 
-A document page is a function of the versions it shows, the templates and static
-assets it is drawn with, and two settings; the ETag is a digest of exactly those.
+A document page is a function of the versions it shows, the code and templates that
+draw it, the static assets, the installed packages and two settings; the ETag is a
+digest of exactly those, so a deploy that changes any of them changes it.
 """
 
 import hashlib
@@ -11,7 +12,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from django.conf import settings
-from django.http import HttpResponse, HttpResponseNotModified
+from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.cache import get_conditional_response
 from django.utils.http import http_date
@@ -22,10 +23,14 @@ CACHE_CONTROL = "public, max-age=0, must-revalidate"
 
 @lru_cache(maxsize=1)
 def page_version():
-    """A digest of the templates and the static manifest: changes with each deploy."""
+    """A digest of the code, templates, static manifest and packages: changes with each
+    deploy that could change a page (read once per process)."""
     digest = hashlib.sha256()
-    for template in sorted((settings.BASE_DIR / "templates").rglob("*.html")):
-        digest.update(template.read_bytes())
+    base = settings.BASE_DIR
+    drawn_by = [*(base / "templates").rglob("*.html"), *(base / "agreements").rglob("*.py"),
+                *(base / "kommogen_site").rglob("*.py"), base / "requirements.lock"]  # fmt: skip
+    for path in sorted(drawn_by):
+        digest.update(path.read_bytes())
     manifest = settings.STATIC_ROOT / "staticfiles.json"
     if manifest.exists():
         digest.update(manifest.read_bytes())
@@ -54,35 +59,20 @@ def last_modified_of(*versions):
     return int(max(moments).timestamp()) if moments else None  # HTTP dates have seconds
 
 
-CONDITIONAL_HEADERS = (
-    "HTTP_IF_MATCH",
-    "HTTP_IF_NONE_MATCH",
-    "HTTP_IF_MODIFIED_SINCE",
-    "HTTP_IF_UNMODIFIED_SINCE",
-)
-
-
 def not_modified(request, etag, last_modified):
-    """A 304 response if the client's copy is current, else None."""
-    meta = request.META
-    if not any(header in meta for header in CONDITIONAL_HEADERS):
-        return None  # a first visit: nothing to compare (and parsing nothing costs time)
-    if meta.get("HTTP_IF_NONE_MATCH") == etag and not (
-        "HTTP_IF_MATCH" in meta or "HTTP_IF_UNMODIFIED_SINCE" in meta
-    ):  # the usual revalidation, the very ETag we sent: RFC 9110 13.2.2 answers 304
-        return HttpResponseNotModified()
+    """A 304 response if the client's copy is current, else None: Django's own rules.
+
+    The hand-written shortcuts this used to take (about 5 % on the hot path) are gone:
+    the current pages are answered before the view now (early.py), so only a process's
+    first request for a page comes here.
+    """
     return get_conditional_response(request, etag=etag, last_modified=last_modified)
-
-
-@lru_cache(maxsize=256)
-def _http_date(seconds):
-    return http_date(seconds)
 
 
 def add_validators(response, etag, last_modified):
     response["ETag"] = etag
     if last_modified is not None:
-        response["Last-Modified"] = _http_date(last_modified)
+        response["Last-Modified"] = http_date(last_modified)
     response["Cache-Control"] = CACHE_CONTROL
     return response
 
@@ -139,7 +129,12 @@ def cached_page(key, render_page):
     return HttpResponse(remembered[0], content_type=remembered[1])
 
 
+# Whole answers of the current document pages (agreements/documents/early.py).
+early_answers = {}
+
+
 def forget():
     """Drop what this process remembers (after a publication)."""
     _states.clear()
     _pages.clear()
+    early_answers.clear()

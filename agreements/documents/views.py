@@ -59,13 +59,25 @@ class DocumentPageMixin:
         return add_validators(response, etag, last_modified)
 
     def current_and_upcoming(self):
-        """Remembered by this process for a second at most (agreements/documents/caching.py)."""
+        return current_and_upcoming(self.kwargs["document"])
 
-        def load():  # only when stale: even building a queryset costs more than the rest
-            versions = self.versions()
-            return versions.current(), versions.scheduled().order_by("number").first()
 
-        return document_state(self.kwargs["document"], load)
+def current_and_upcoming(slug):
+    """(current, upcoming) versions of a document, remembered by this process for a
+    second at most (agreements/documents/caching.py)."""
+
+    def load():  # only when stale: even building a queryset costs more than the rest
+        versions = Version.objects.filter(document__slug=slug)
+        versions = versions.select_related("document", "cancellation")
+        return versions.current(), versions.scheduled().order_by("number").first()
+
+    return document_state(slug, load)
+
+
+def current_page_etag(slug):
+    """The ETag /<slug>/ has now (None while the document has no version in effect)."""
+    current, upcoming = current_and_upcoming(slug)
+    return etag_for(current, upcoming) if current else None
 
 
 class CurrentVersionView(DocumentPageMixin, View):
