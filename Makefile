@@ -41,10 +41,12 @@ run: install var/secret-key var/evidence-key
 	$(MANAGE) collectstatic --noinput --verbosity 0
 	$(MANAGE) load_content
 	@echo
-	@echo "The site is at http://127.0.0.1:8000/ (Ctrl-C stops it)."
+	@echo "The site is at http://127.0.0.1:8000/ (Ctrl-C stops it and the outbox worker)."
 	@echo "Create the operator's admin account with 'make admin', then sign in at http://127.0.0.1:8000/admin/."
 	@echo
-	$(BIN)/gunicorn -c gunicorn.conf.py
+	@# The outbox worker beside the site; whichever stops first (Ctrl-C), both stop.
+	$(MANAGE) deliver & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+		$(BIN)/gunicorn -c gunicorn.conf.py
 
 admin: install var/secret-key var/evidence-key
 	$(MANAGE) migrate --noinput

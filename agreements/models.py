@@ -4,6 +4,7 @@ documents/   Document, Version (+ Cancellation, ContentLoad): texts and their ve
 contact/     Submission (+ RateCounter): a contact request
 evidence/    AcceptanceEvent, ChainVerification: the evidence chain
 withdrawal/  Withdrawal: consent withdrawn, with its statutory clocks
+outbox/      OutboxMessage: what the site must tell someone, delivered by manage.py deliver
 """
 
 from .contact.models import (
@@ -28,11 +29,12 @@ from .documents.models import (
     review_fingerprint,
 )
 from .evidence.models import AcceptanceEvent, AppendOnlyViolation, ChainVerification
+from .outbox.models import OutboxMessage
 from .withdrawal.models import Withdrawal
 
 __all__ = [
     "AcceptanceEvent", "AppendOnlyViolation", "Cancellation", "ChainVerification",
-    "ContentLoad", "Document", "PersonalRecord", "PublishedVersionIsImmutable",
+    "ContentLoad", "Document", "OutboxMessage", "PersonalRecord", "PublishedVersionIsImmutable",
     "RateCounter", "Service", "Submission", "Version", "VersionQuerySet", "Withdrawal",
     "fingerprint_of", "new_receipt_token", "new_reference", "new_salt", "next_number",
     "normalise_email", "review_fingerprint",

@@ -163,15 +163,14 @@ def test_the_backup_script_makes_a_usable_copy(live_site, tmp_path):
     assert copy.name.startswith("kommogen-") and copy.stat().st_size > 10_000
 
 
-def test_every_scheduled_unit_runs_something_that_exists():
+def test_every_scheduled_unit_and_the_worker_run_something_that_exists():
     from django.core.management import get_commands
 
     timers = sorted((DEPLOY / "systemd").glob("*.timer"))
-    assert {t.stem for t in timers} >= {
-        "kommogen-backup", "kommogen-verify", "kommogen-notify", "kommogen-retention"
-    }  # fmt: skip
-    for timer in timers:
-        service = timer.with_suffix(".service")
+    assert {t.stem for t in timers} >= {"kommogen-backup", "kommogen-verify", "kommogen-retention"}
+    services = [t.with_suffix(".service") for t in timers]
+    services.append(DEPLOY / "systemd" / "kommogen-deliver.service")  # a service, not a timer
+    for service in services:
         command = re.search(r"^ExecStart=(.+)$", service.read_text(), re.M).group(1).split()
         if "manage.py" in command:
             assert command[command.index("manage.py") + 1] in get_commands(), service.name

@@ -36,11 +36,11 @@ class WithdrawnFilter(admin.SimpleListFilter):
 class SubmissionAdmin(ReadOnlyAdmin):
     list_display = [
         "reference", "created_at", "name", "email", "service", "notifications_consent",
-        "notification_status", "erased_at",
+        "messages_state", "erased_at",
     ]  # fmt: skip
     list_filter = [
         ("created_at", admin.DateFieldListFilter), "service", "notifications_consent",
-        WithdrawnFilter, ("notification_sent_at", admin.EmptyFieldListFilter),
+        WithdrawnFilter,
     ]  # fmt: skip
     search_fields = ["reference", "email", "name", "company"]
     date_hierarchy = "created_at"
@@ -48,11 +48,13 @@ class SubmissionAdmin(ReadOnlyAdmin):
     actions = ["erase_personal_data"]
     readonly_fields = ["evidence_sheet_link", "person_history_link"]
 
-    @admin.display(description="Notification")
-    def notification_status(self, obj):
-        if obj.notification_sent_at:
-            return "sent"
-        return "not sent" + (f": {obj.notification_error}" if obj.notification_error else "")
+    @admin.display(description="Emails")
+    def messages_state(self, obj):
+        states = [m.get_state_display() for m in obj.messages.all()]
+        return "; ".join(states) or "—"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("messages")
 
     @admin.display(description="Evidence sheet")
     def evidence_sheet_link(self, obj):

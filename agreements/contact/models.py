@@ -61,8 +61,6 @@ class PersonalRecord(models.Model):
     )
     client_ip = models.GenericIPAddressField(null=True, blank=True)
     user_agent = models.CharField(max_length=500, blank=True)
-    notification_sent_at = models.DateTimeField(null=True, blank=True)
-    notification_error = models.TextField(blank=True)
 
     class Meta:
         abstract = True

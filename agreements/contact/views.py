@@ -1,7 +1,6 @@
 """The home page with its contact form, and the contact form's own page: a request is
 checked by its form and recorded by one call to the evidence."""
 
-from django.db import transaction
 from django.shortcuts import redirect, render
 
 from ..documents.models import Document
@@ -9,7 +8,6 @@ from ..evidence import recording
 from ..evidence.statements import SUBMIT_LABEL, current_form_versions
 from .clients import evidence_context, over_rate_limit, too_many_requests
 from .forms import ContactForm, safe_page
-from .notifications import notify_operator
 
 
 def home(request):
@@ -43,16 +41,6 @@ def contact_refused(request, form, current=None):
     return render_contact(request, form, status=400)
 
 
-def after_commit(notify, record):
-    """The request is recorded: whatever fails now is logged, and the visitor still gets
-    the receipt (robust: an exception never reaches the view)."""
-
-    def notify_record():
-        notify(record)
-
-    transaction.on_commit(notify_record, robust=True)
-
-
 def contact(request):
     versions = current_form_versions()
     if versions is None:
@@ -74,5 +62,4 @@ def contact(request):
         return contact_refused(request, form.mark_stale(), stale.current)
     except recording.FormAlreadySent:
         return render(request, "agreements/already_sent.html", status=409)
-    after_commit(notify_operator, submission)
     return redirect(submission)

@@ -172,3 +172,12 @@ def events_of(owner):
     its receipt, its JSON and its evidence sheet show."""
     events = owner.events.select_related("version__document").order_by("position")
     return [(event, record(event)) for event in events]
+
+
+def receipt_body(owner):
+    """A receipt as JSON data: the reference and each event's record and hash."""
+    return {
+        "reference": owner.reference,
+        "hash_algorithm": "sha256 over RFC 8785 canonical JSON of each record",
+        "events": [{"record": rec, "hash": event.hash} for event, rec in events_of(owner)],
+    }

@@ -5,6 +5,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from ..contact.models import Submission, normalise_email
+from ..outbox.models import OutboxMessage
 from ..withdrawal.models import Withdrawal
 from .chain import append, new_event
 from .models import AcceptanceEvent
@@ -12,8 +13,10 @@ from .statements import ERASED_STATEMENT
 
 BLANK_PERSONAL = {
     "name": "", "email": "", "email_key": "", "contact": "", "company": "", "message": "",
-    "client_ip": None, "user_agent": "", "notification_error": "",
+    "client_ip": None, "user_agent": "",
 }  # fmt: skip
+BLANK_MESSAGE = {"recipient": "", "subject": "", "text": "", "html": "", "attachments": [],
+                 "last_error": ""}  # fmt: skip
 
 
 @transaction.atomic
@@ -21,7 +24,10 @@ def erase_submission(submission, context, statement=ERASED_STATEMENT):
     """Blank the personal fields; the chain keeps only keyed digests, so it still verifies."""
     if submission.erased_at:
         return None
-    Submission.objects.filter(pk=submission.pk).update(**BLANK_PERSONAL, erased_at=timezone.now())
+    now = timezone.now()
+    Submission.objects.filter(pk=submission.pk).update(**BLANK_PERSONAL, erased_at=now)
+    # Its messages, sent or not: a pending one is never sent ("failed", with nothing left).
+    submission.messages.update(**BLANK_MESSAGE, erased_at=now, state=OutboxMessage.State.FAILED)
     event = new_event(
         submission, context, submission.salt, {},
         kind=AcceptanceEvent.Kind.ERASED, purpose=AcceptanceEvent.Purpose.PERSONAL_DATA,
@@ -43,7 +49,9 @@ def erase_person(email, context):
         for s in Submission.objects.filter(email_key=key, erased_at__isnull=True)
         if erase_submission(s, context)
     ]
-    Withdrawal.objects.filter(email_key=key).update(
-        email="", email_key="", client_ip=None, user_agent="", notification_error=""
+    withdrawals = Withdrawal.objects.filter(email_key=key)
+    OutboxMessage.objects.filter(withdrawal__in=withdrawals).update(
+        **BLANK_MESSAGE, erased_at=timezone.now(), state=OutboxMessage.State.FAILED
     )
+    withdrawals.update(email="", email_key="", client_ip=None, user_agent="")
     return erased

@@ -1,9 +1,11 @@
-"""Recording what a person did, each in one transaction with its events: a request
-(record_submission) and a withdrawal (record_withdrawal)."""
+"""Recording what a person did, each in one transaction with its events and the
+messages it causes (the outbox): a request (record_submission) and a withdrawal
+(record_withdrawal)."""
 
 from django.db import transaction
 
 from ..contact.models import Submission, normalise_email
+from ..outbox.messages import queue_for_submission, queue_for_withdrawal
 from ..withdrawal.models import Withdrawal
 from .chain import append, chain_time, new_event
 from .digests import subject_digests
@@ -53,6 +55,7 @@ def record_submission(form, context):
         form_token_digest=form.token.digest,
     )
     append(submission_events(submission, form, fields, consents, context), now)
+    queue_for_submission(submission)  # in this transaction: one commit, nothing sent here
     return submission
 
 
@@ -102,4 +105,5 @@ def record_withdrawal(email, reference, scope, statement, context):
         withdrawal=withdrawal,
     )  # fmt: skip
     append([event])
+    queue_for_withdrawal(withdrawal)
     return withdrawal

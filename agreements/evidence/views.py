@@ -29,12 +29,8 @@ def receipt(request, token):
 def receipt_json(request, token):
     owner = Submission.objects.filter(receipt_token=token).first()
     owner = owner or get_object_or_404(Withdrawal, receipt_token=token)
-    body = {
-        "reference": owner.reference,
-        "hash_algorithm": "sha256 over RFC 8785 canonical JSON of each record",
-        "events": [{"record": rec, "hash": event.hash} for event, rec in chain.events_of(owner)],
-    }
-    response = HttpResponse(chain.canonical(body), content_type="application/json")
+    body = chain.canonical(chain.receipt_body(owner))
+    response = HttpResponse(body, content_type="application/json")
     response["Content-Disposition"] = f'inline; filename="{owner.reference}.json"'
     response["X-Robots-Tag"] = "noindex"
     return response

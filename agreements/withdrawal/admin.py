@@ -21,7 +21,6 @@ class WithdrawalAdmin(admin.ModelAdmin):
     readonly_fields = [
         "reference", "created_at", "scope", "email", "submission_reference", "submissions",
         "acknowledge_by", "complete_by", "complete_by_russia", "acknowledged_at", "completed_at",
-        "notification_sent_at", "notification_error",
     ]  # fmt: skip
     exclude = ["receipt_token", "salt", "client_ip", "user_agent"]
     inlines = [EventInline]

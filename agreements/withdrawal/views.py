@@ -3,8 +3,6 @@
 from django.shortcuts import redirect, render
 
 from ..contact.clients import evidence_context, over_rate_limit, too_many_requests
-from ..contact.notifications import notify_operator
-from ..contact.views import after_commit
 from ..evidence import recording
 from ..evidence.statements import WITHDRAW_LABEL, withdrawal_statement
 from .forms import WithdrawalForm
@@ -24,7 +22,6 @@ def withdraw(request):
                 withdrawal_statement(form.cleaned_data["scope"]),
                 context,
             )
-            after_commit(notify_operator, withdrawal)
             return redirect(withdrawal)
     status = 400 if form.is_bound else 200
     context = {"form": form, "submit_label": WITHDRAW_LABEL}

@@ -1,0 +1,42 @@
+"""The outbox in admin: each message's state, attempts and last error; its text only
+for staff who may view requests; a retry for the ones that failed or stayed "sending"."""
+
+from django.contrib import admin
+
+from .delivery import retry
+from .models import OutboxMessage
+
+PRIVATE = ("recipient", "subject", "text", "html", "attachments")
+
+
+@admin.register(OutboxMessage)
+class OutboxMessageAdmin(admin.ModelAdmin):
+    list_display = ["key", "state", "attempts", "next_attempt_at", "sent_at", "last_error"]
+    list_filter = ["state"]
+    search_fields = ["key"]
+    actions = ["retry_messages"]
+
+    def get_fields(self, request, obj=None):
+        fields = [f.name for f in OutboxMessage._meta.fields if f.name != "id"]
+        if not request.user.has_perm("agreements.view_submission"):
+            fields = [name for name in fields if name not in PRIVATE]
+        return fields
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.get_fields(request, obj)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.action(
+        description="Send again (failed, or stuck while sending: check it was not sent)",
+        permissions=["change"],
+    )
+    def retry_messages(self, request, queryset):
+        count = retry(queryset)
+        for message in queryset:
+            self.log_change(request, message, "Queued to be sent again.")
+        self.message_user(request, f"{count} message(s) will be sent again.")

@@ -1,0 +1,110 @@
+"""Delivering the outbox: one message at a time, claimed, sent, then marked; failures
+are retried with exponential backoff and stop after KOMMOGEN_OUTBOX_MAX_ATTEMPTS.
+
+At most once: a message is marked "sending" in its own transaction before it is sent,
+and only a "pending" one is ever claimed. If the worker dies after the mail server took
+the message and before it was marked "sent", it stays "sending" and is never sent
+again by itself: admin shows it, and the operator decides whether to send it again.
+A duplicate is still possible when a mail server accepts a message but the connection
+breaks before it says so (SMTP has no idempotency key): the attempt counts as failed
+and is retried. Each message keeps one Message-ID, so mail clients can tell.
+"""
+
+from datetime import timedelta
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.db import connection, transaction
+from django.utils import timezone
+
+from .models import OutboxMessage
+
+FIRST_RETRY = timedelta(seconds=30)
+LONGEST_WAIT = timedelta(hours=6)
+
+
+def backoff(attempts):
+    """30 s after the first failure, then twice as long each time, at most 6 hours."""
+    return min(FIRST_RETRY * 2 ** max(attempts - 1, 0), LONGEST_WAIT)
+
+
+def claim_next():
+    """The oldest message due, marked "sending" and committed; None when none is due."""
+    with transaction.atomic():
+        due = OutboxMessage.objects.filter(
+            state=OutboxMessage.State.PENDING, next_attempt_at__lte=timezone.now()
+        ).order_by("next_attempt_at", "pk")
+        if connection.vendor == "postgresql":
+            due = due.select_for_update(skip_locked=True)
+        message = due.first()
+        if message is None:
+            return None
+        message.state, message.claimed_at = OutboxMessage.State.SENDING, timezone.now()
+        message.attempts += 1
+        message.save(update_fields=["state", "claimed_at", "attempts"])
+    return message
+
+
+def message_id(message):
+    """One Message-ID per message, the same at every attempt."""
+    host = urlsplit(settings.SITE_URL).hostname or "localhost"
+    return f"<outbox-{message.pk}.{int(message.created_at.timestamp())}@{host}>"
+
+
+def send(message):
+    email = EmailMultiAlternatives(
+        message.subject,
+        message.text,
+        settings.DEFAULT_FROM_EMAIL,
+        [message.recipient],
+        headers={"Message-ID": message_id(message)},
+    )
+    if message.html:
+        email.attach_alternative(message.html, "text/html")
+    for attachment in message.attachments:
+        email.attach(attachment["name"], attachment["content"], attachment["content_type"])
+    email.send()
+
+
+def deliver(message):
+    """Send one claimed message and record the outcome; True when it went out."""
+    try:
+        send(message)
+    except Exception as error:  # any failure of the mail server: retried later
+        failed(message, error)
+        return False
+    OutboxMessage.objects.filter(pk=message.pk).update(
+        state=OutboxMessage.State.SENT, sent_at=timezone.now(), last_error=""
+    )
+    return True
+
+
+def failed(message, error):
+    gave_up = message.attempts >= settings.KOMMOGEN_OUTBOX_MAX_ATTEMPTS
+    OutboxMessage.objects.filter(pk=message.pk).update(
+        state=OutboxMessage.State.FAILED if gave_up else OutboxMessage.State.PENDING,
+        next_attempt_at=timezone.now() + backoff(message.attempts),
+        last_error=f"{type(error).__name__}: {error}"[:1000],
+    )
+
+
+def deliver_due(limit=None):
+    """Deliver every message due now (at most limit): (sent, failed)."""
+    sent = failures = 0
+    while limit is None or sent + failures < limit:
+        message = claim_next()
+        if message is None:
+            break
+        if deliver(message):
+            sent += 1
+        else:
+            failures += 1
+    return sent, failures
+
+
+def retry(messages):
+    """The operator's retry (admin): failed, or stuck "sending", messages wait again."""
+    return messages.filter(
+        state__in=[OutboxMessage.State.FAILED, OutboxMessage.State.SENDING]
+    ).update(state=OutboxMessage.State.PENDING, next_attempt_at=timezone.now(), attempts=0)

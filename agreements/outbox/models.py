@@ -1,0 +1,56 @@
+"""The outbox: what the site must tell someone (the operator's email, the visitor's
+copy of the receipt), written in the same transaction as the records that cause it and
+delivered later by the worker (manage.py deliver), never inside a request."""
+
+from django.db import models
+from django.utils import timezone
+
+
+class OutboxMessage(models.Model):
+    class State(models.TextChoices):
+        PENDING = "pending", "waiting to be sent"
+        SENDING = "sending", "being sent (if it stays so, the worker stopped while sending)"
+        SENT = "sent", "sent"
+        FAILED = "failed", "failed: gave up after the last attempt"
+
+    key = models.CharField(
+        max_length=120, unique=True, help_text="What it is about: a message is queued once."
+    )
+    recipient = models.CharField(max_length=254)
+    subject = models.CharField(max_length=300)
+    text = models.TextField(help_text="The plain-text part.")
+    html = models.TextField(blank=True, help_text="The HTML part.")
+    attachments = models.JSONField(
+        default=list, blank=True, help_text='[{"name", "content_type", "content"}], as text.'
+    )
+    submission = models.ForeignKey(
+        "agreements.Submission",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="messages",
+    )
+    withdrawal = models.ForeignKey(
+        "agreements.Withdrawal",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="messages",
+    )
+    state = models.CharField(max_length=10, choices=State, default=State.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(default=timezone.now, db_index=True)
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    erased_at = models.DateTimeField(
+        null=True, blank=True, help_text="When its personal data was erased with the person's."
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = "outbox message"
+
+    def __str__(self):
+        return self.key

@@ -1,0 +1,174 @@
+"""The outbox: a request's emails are written with it and delivered by the worker, with
+retries and backoff, at most once, visible in admin, erased with the person. Delivery is
+tested against real sockets: a local SMTP server (aiosmtpd) and one that never answers."""
+
+import email
+import json
+import socket
+import threading
+import time
+from email import policy
+
+import pytest
+from aiosmtpd.controller import Controller
+from django.contrib.auth.models import Permission, User
+from django.core import mail
+from django.core.management import call_command
+
+from agreements.models import OutboxMessage, Submission
+from agreements.outbox.delivery import backoff
+
+from .live import free_port
+
+
+class Inbox:
+    """An aiosmtpd handler keeping every message it receives."""
+
+    def __init__(self):
+        self.messages = []
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's API)
+        self.messages.append(email.message_from_bytes(envelope.content, policy=policy.default))
+        return "250 OK"
+
+
+@pytest.fixture
+def smtp_server(settings):
+    """A real SMTP server on loopback, and the site's email going to it."""
+    inbox, port = Inbox(), free_port()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", port
+    settings.EMAIL_USE_TLS, settings.EMAIL_TIMEOUT = False, 5
+    yield inbox
+    controller.stop()
+
+
+def test_a_request_writes_its_emails_with_it_and_sends_none_itself(send_request):
+    response = send_request()
+    assert response.status_code == 302 and len(mail.outbox) == 0
+    submission = Submission.objects.get()
+    keys = sorted(submission.messages.values_list("key", flat=True))
+    assert keys == [f"operator:{submission.reference}", f"receipt:{submission.reference}"]
+    assert set(submission.messages.values_list("state", flat=True)) == {"pending"}
+
+
+def test_the_worker_sends_the_operator_and_the_visitor_a_multipart_email(
+    send_request, smtp_server, settings
+):
+    settings.SITE_URL = "https://www.kommogen.com"
+    send_request()
+    call_command("deliver", "--once")
+    submission = Submission.objects.get()
+    by_recipient = {m["To"]: m for m in smtp_server.messages}
+    operator, visitor = (
+        by_recipient[settings.KOMMOGEN_OPERATOR_EMAIL],
+        by_recipient[submission.email],
+    )
+    for message in (operator, visitor):
+        assert message.get_body(("plain",)) and message.get_body(("html",))
+        assert "http://127.0.0.1:8000" not in message.as_string()
+    assert "Nguyễn Văn An" in operator.get_body(("plain",)).get_content()
+    text = visitor.get_body(("plain",)).get_content()
+    assert submission.reference in text and "What happens next" in text
+    assert "You accepted User Agreement" in text and "did not give your consent" in text
+    assert f"https://www.kommogen.com/receipt/{submission.receipt_token}/" in text
+    [attachment] = list(visitor.iter_attachments())
+    receipt = json.loads(attachment.get_content())
+    assert attachment.get_filename() == f"{submission.reference}.json"
+    assert receipt["reference"] == submission.reference and len(receipt["events"]) == 3
+    assert set(submission.messages.values_list("state", flat=True)) == {"sent"}
+    call_command("deliver", "--once")
+    assert len(smtp_server.messages) == 2  # sent once
+
+
+def test_a_failing_mail_server_is_retried_with_backoff_then_given_up_and_retried_in_admin(
+    send_request, settings, admin_client, smtp_server
+):
+    port = smtp_server and settings.EMAIL_PORT
+    settings.EMAIL_PORT = free_port()  # nothing listens: refused at once
+    settings.KOMMOGEN_OUTBOX_MAX_ATTEMPTS = 3
+    send_request()
+    waits = []
+    for _attempt in range(3):
+        OutboxMessage.objects.update(next_attempt_at=OutboxMessage.objects.first().created_at)
+        call_command("deliver", "--once")
+        message = OutboxMessage.objects.get(key__startswith="operator:")
+        waits.append((message.next_attempt_at - message.created_at).total_seconds())
+    assert message.state == "failed" and message.attempts == 3 and "Error" in message.last_error
+    assert [backoff(n).total_seconds() for n in (1, 2, 3)] == [30, 60, 120]
+    assert waits == sorted(waits)
+    page = admin_client.get("/admin/agreements/outboxmessage/").content.decode()
+    assert "failed: gave up" in page
+    settings.EMAIL_PORT = port
+    admin_client.post(
+        "/admin/agreements/outboxmessage/",
+        {"action": "retry_messages", "_selected_action": list(
+            OutboxMessage.objects.values_list("pk", flat=True))},
+    )  # fmt: skip
+    call_command("deliver", "--once")
+    assert len(smtp_server.messages) == 2
+    assert set(OutboxMessage.objects.values_list("state", flat=True)) == {"sent"}
+
+
+def test_a_message_the_worker_was_sending_when_it_died_is_never_sent_again(
+    send_request, smtp_server
+):
+    send_request()
+    OutboxMessage.objects.update(state="sending")  # claimed, then the worker was killed
+    call_command("deliver", "--once")
+    assert smtp_server.messages == []
+
+
+def test_staff_who_may_not_view_requests_see_the_outbox_without_its_text(client, send_request):
+    send_request()
+    clerk = User.objects.create_user("clerk", password="pw", is_staff=True)
+    clerk.user_permissions.add(Permission.objects.get(codename="view_outboxmessage"))
+    client.force_login(clerk)
+    message = OutboxMessage.objects.get(key__startswith="receipt:")
+    page = client.get(f"/admin/agreements/outboxmessage/{message.pk}/change/").content.decode()
+    assert "pending" in page or "waiting" in page
+    assert "an@example.com" not in page and "What happens next" not in page
+
+
+class HangingServer:
+    """Accepts connections and never says a word, like a mail server that hangs."""
+
+    def __init__(self):
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen()
+        self.port = self.sock.getsockname()[1]
+        self.open = []
+        threading.Thread(target=self.accept, daemon=True).start()
+
+    def accept(self):
+        while True:
+            try:
+                self.open.append(self.sock.accept()[0])
+            except OSError:
+                return
+
+    def close(self):
+        for conn in self.open:
+            conn.close()
+        self.sock.close()
+
+
+def test_with_a_hanging_mail_server_the_receipt_comes_at_once_and_the_email_later(
+    send_request, settings, smtp_server
+):
+    recovered_port, hanging = settings.EMAIL_PORT, HangingServer()
+    settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = hanging.port, 1
+    started = time.monotonic()
+    response = send_request()
+    assert response.status_code == 302 and time.monotonic() - started < 1
+    call_command("deliver", "--once")  # each attempt times out after EMAIL_TIMEOUT
+    assert smtp_server.messages == []
+    assert {m.state for m in OutboxMessage.objects.all()} == {"pending"}
+    hanging.close()
+    settings.EMAIL_PORT = recovered_port  # the server is back
+    OutboxMessage.objects.update(next_attempt_at=OutboxMessage.objects.first().created_at)
+    call_command("deliver", "--once")
+    assert len(smtp_server.messages) == 2
