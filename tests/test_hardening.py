@@ -217,3 +217,47 @@ def test_the_early_answer_follows_a_new_version_and_never_skips_the_hosts_check(
     from django.test import Client  # a new client: middleware reads this setting at start
 
     assert Client().get("/agreement/").status_code == 301  # plain HTTP still redirected
+
+
+def wsgi_get(path, **environ):
+    """A GET straight through kommogen_site.wsgi, as gunicorn calls it."""
+    import io
+
+    from django.core.signals import request_finished, request_started
+    from django.db import close_old_connections
+
+    from kommogen_site.wsgi import application
+
+    environ = {"REQUEST_METHOD": "GET", "PATH_INFO": path, "QUERY_STRING": "",
+               "SERVER_NAME": "127.0.0.1", "SERVER_PORT": "80", "HTTP_HOST": "127.0.0.1",
+               "wsgi.url_scheme": "http", "wsgi.input": io.BytesIO(), **environ}  # fmt: skip
+    started = {}
+
+    def start_response(status, headers, exc_info=None):
+        started["status"], started["headers"] = status, headers
+
+    # As Django's test client does: the test's database connection stays open.
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    try:
+        body = b"".join(application(environ, start_response))
+    finally:
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
+    return started["status"], dict(started["headers"]), body
+
+
+@pytest.mark.django_db
+def test_the_wsgi_entry_point_answers_early_with_the_stacks_exact_answer(publish):
+    publish()
+    first = wsgi_get("/agreement/")  # through Django and its middleware
+    again = wsgi_get("/agreement/")  # from the WSGI wrapper
+    assert first == again and first[0] == "200 OK"
+    etag = first[1]["ETag"]
+    first_304 = wsgi_get("/agreement/", HTTP_IF_NONE_MATCH=etag)
+    again_304 = wsgi_get("/agreement/", HTTP_IF_NONE_MATCH=etag)
+    assert first_304 == again_304 and first_304[0] == "304 Not Modified"
+    assert wsgi_get("/agreement/", HTTP_HOST="evil.example")[0].startswith("400")
+    publish(AGREEMENT_TEXT + "\n1.3. Added.\n")
+    newer = wsgi_get("/agreement/")
+    assert newer[1]["ETag"] != etag and b"Version</dt><dd>2<" in newer[2].replace(b"\n", b"")
