@@ -3,12 +3,14 @@
 from .contact import urls as contact
 from .documents import urls as documents
 from .evidence import urls as evidence
+from .notices import urls as notices
 from .withdrawal import urls as withdrawal
 
 urlpatterns = [
     documents.current,
     *contact.urlpatterns,
     *withdrawal.urlpatterns,
+    *notices.urlpatterns,
     *evidence.urlpatterns,
     *documents.urlpatterns,
 ]

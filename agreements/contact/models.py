@@ -86,6 +86,17 @@ class Service(models.TextChoices):
     OTHER = "other", "Something else"
 
 
+class SubmissionQuerySet(models.QuerySet):
+    def subscribed(self):
+        """Requests whose notifications consent was given, confirmed by the link in the
+        email, and neither withdrawn nor erased since: who is sent notices."""
+        return self.filter(
+            notifications_consent=True,
+            notifications_confirmed_at__isnull=False,
+            erased_at__isnull=True,
+        ).exclude(withdrawals__isnull=False)
+
+
 class Submission(PersonalRecord):
     """One contact-form request with what the visitor typed (erasable on request)."""
 
@@ -95,7 +106,12 @@ class Submission(PersonalRecord):
     service = models.CharField(max_length=20, choices=Service)
     message = models.TextField(max_length=5000, blank=True)
     language = models.CharField(max_length=35, blank=True)
-    notifications_consent = models.BooleanField(default=False)
+    notifications_consent = models.BooleanField(
+        default=False, help_text="Ticked on the form; it takes effect once confirmed."
+    )
+    notifications_confirmed_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the visitor followed the link in the email."
+    )
     form_token_digest = models.CharField(
         max_length=64,
         unique=True,
@@ -107,6 +123,8 @@ class Submission(PersonalRecord):
     erased_at = models.DateTimeField(
         null=True, blank=True, help_text="When the personal data was erased on request."
     )
+
+    objects = SubmissionQuerySet.as_manager()
 
     class Meta(PersonalRecord.Meta):
         pass

@@ -250,6 +250,9 @@ class Version(models.Model):
                 effective_at=effective_at,
                 published_at=now,
             )
+            from ..outbox.messages import queue_notices  # the outbox uses documents
+
+            queue_notices(Version.objects.select_related("document").get(pk=draft.pk))
         self.refresh_from_db()
         caching.forget()  # this process shows it at once; others within a second
         return self

@@ -29,6 +29,8 @@ class AcceptanceEvent(models.Model):
         CONSENT_REFUSED = "consent_refused", "consent refused"
         WITHDRAWN = "withdrawn", "consent withdrawn"
         ERASED = "erased", "personal data erased"
+        CONFIRMED = "confirmed", "consent confirmed (by the link in an email)"
+        NOTIFIED = "notified", "notice of a new version sent"
 
     class Purpose(models.TextChoices):
         AGREEMENT = "agreement", "User Agreement"

@@ -7,9 +7,10 @@ from django.db import transaction
 from ..contact.models import Submission, normalise_email
 from ..outbox.messages import queue_for_submission, queue_for_withdrawal
 from ..withdrawal.models import Withdrawal
-from .chain import append, chain_time, new_event
+from .chain import Context, append, chain_time, new_event
 from .digests import subject_digests
 from .models import AcceptanceEvent
+from .statements import CONFIRM_STATEMENT, NOTICE_STATEMENT
 
 
 class StaleVersions(Exception):
@@ -107,3 +108,41 @@ def record_withdrawal(email, reference, scope, statement, context):
     append([event])
     queue_for_withdrawal(withdrawal)
     return withdrawal
+
+
+@transaction.atomic
+def confirm_notifications(submission, context):
+    """Double opt-in: the notifications consent takes effect; an event says so. None if
+    it was already confirmed."""
+    submission = Submission.objects.select_for_update().get(pk=submission.pk)
+    if submission.notifications_confirmed_at:
+        return None
+    given = submission.events.filter(purpose=AcceptanceEvent.Purpose.NOTIFICATIONS).first()
+    now = chain_time()
+    Submission.objects.filter(pk=submission.pk).update(notifications_confirmed_at=now)
+    digests = subject_digests(
+        submission.salt, email=submission.email, client_ip=context.client_ip,
+        user_agent=context.user_agent,
+    )  # fmt: skip
+    event = new_event(
+        submission, context, submission.salt, digests,
+        kind=AcceptanceEvent.Kind.CONFIRMED, purpose=AcceptanceEvent.Purpose.NOTIFICATIONS,
+        version=given.version, texts=[], submission=submission,
+        statement=CONFIRM_STATEMENT.format(reference=submission.reference),
+    )  # fmt: skip
+    event.texts = given.texts or []
+    append([event], now)
+    return event
+
+
+def record_notice_sent(message):
+    """The worker sent a notice of a new version: the chain records who and which."""
+    submission, version = message.submission, message.notice_of
+    context = Context("", "notice", None, "", "", None, "")
+    event = new_event(
+        submission, context, submission.salt, {},
+        kind=AcceptanceEvent.Kind.NOTIFIED, purpose=AcceptanceEvent.Purpose.NOTIFICATIONS,
+        version=version, texts=[version], submission=submission,
+        statement=NOTICE_STATEMENT.format(version=version, reference=submission.reference),
+    )  # fmt: skip
+    append([event])

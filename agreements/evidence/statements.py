@@ -15,6 +15,15 @@ WITHDRAW_LABEL = "Withdraw consent"
 # What an 'erased' event states.
 ERASED_STATEMENT = "The personal data of this request was erased at the person's request."
 EXPIRED_STATEMENT = "The personal data of this request was erased: its retention period ended."
+# Confirming the notifications consent, by the link in the email (double opt-in).
+CONFIRM_LABEL = "Yes, send me notifications"
+CONFIRM_STATEMENT = (
+    "I confirm that I want the notifications I asked for when I sent request {reference}: "
+    "notice of new versions of these documents and news of KommoGEN's services, by email, "
+    "at most twice a month."
+)
+UNSUBSCRIBE_LABEL = "Stop the notifications"
+NOTICE_STATEMENT = "Notice of {version} sent by email to the address of request {reference}."
 # The documents the contact form names, in the order of its statements.
 FORM_DOCUMENTS = (Document.Slug.AGREEMENT, Document.Slug.CONSENT, Document.Slug.PRIVACY)
 

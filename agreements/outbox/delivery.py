@@ -58,7 +58,7 @@ def send(message):
         message.text,
         settings.DEFAULT_FROM_EMAIL,
         [message.recipient],
-        headers={"Message-ID": message_id(message)},
+        headers={"Message-ID": message_id(message), **message.headers},
     )
     if message.html:
         email.attach_alternative(message.html, "text/html")
@@ -74,9 +74,14 @@ def deliver(message):
     except Exception as error:  # any failure of the mail server: retried later
         failed(message, error)
         return False
-    OutboxMessage.objects.filter(pk=message.pk).update(
-        state=OutboxMessage.State.SENT, sent_at=timezone.now(), last_error=""
-    )
+    with transaction.atomic():
+        OutboxMessage.objects.filter(pk=message.pk).update(
+            state=OutboxMessage.State.SENT, sent_at=timezone.now(), last_error=""
+        )
+        if message.notice_of_id:  # who was told of which version, and when: in the chain
+            from ..evidence.recording import record_notice_sent
+
+            record_notice_sent(message)
     return True
 
 

@@ -7,7 +7,9 @@ from django.conf import settings
 from django.template.loader import render_to_string
 from django.urls import reverse
 
+from ..contact.models import Submission
 from ..evidence import chain
+from ..notices import links
 from .models import OutboxMessage
 
 
@@ -22,6 +24,7 @@ def queue(key, recipient, subject, template, context, **related):
             "text": render_to_string(f"{template}.txt", context),
             "html": render_to_string(f"{template}.html", context),
             "attachments": related.pop("attachments", []),
+            "headers": related.pop("headers", {}),
             **related,
         },
     )
@@ -52,6 +55,45 @@ def queue_for_submission(submission):
         attachments=[{"name": f"{submission.reference}.json",
                       "content_type": "application/json", "content": receipt_json}],
     )  # fmt: skip
+    if submission.notifications_consent:
+        queue_confirmation(submission)
+
+
+def queue_confirmation(submission):
+    """Double opt-in: the notifications consent takes effect by the link in this email."""
+    queue(
+        f"confirm:{submission.reference}", submission.email,
+        "Confirm that you want notifications from KommoGEN",
+        "agreements/email/confirm_notifications",
+        {"submission": submission, "confirm_url": links.confirm_url(submission)},
+        submission=submission,
+    )  # fmt: skip
+
+
+def queue_notices(version):
+    """Notice of a newly published version to every confirmed subscriber, once per
+    address, with a one-click unsubscribe (RFC 8058). Sending one appends an event."""
+    newest = {}
+    for submission in Submission.objects.subscribed().order_by("created_at"):
+        newest[submission.email_key] = submission
+    previous = version.number - 1
+    changes_url = (
+        settings.SITE_URL
+        + reverse("document_compare", args=[version.document.slug, previous, version.number])
+        if previous
+        else ""
+    )
+    for submission in newest.values():
+        unsubscribe = links.unsubscribe_url(submission)
+        queue(
+            f"notice:{version.pk}:{submission.reference}", submission.email,
+            f"KommoGEN: {version.document.title}, version {version.number}",
+            "agreements/email/notice",
+            {"version": version, "changes_url": changes_url, "unsubscribe_url": unsubscribe},
+            submission=submission, notice_of=version,
+            headers={"List-Unsubscribe": f"<{unsubscribe}>",
+                     "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"},
+        )  # fmt: skip
 
 
 def queue_for_withdrawal(withdrawal):

@@ -20,6 +20,15 @@ class OutboxMessage(models.Model):
     subject = models.CharField(max_length=300)
     text = models.TextField(help_text="The plain-text part.")
     html = models.TextField(blank=True, help_text="The HTML part.")
+    headers = models.JSONField(default=dict, blank=True, help_text="Extra email headers.")
+    notice_of = models.ForeignKey(
+        "agreements.Version",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="notices",
+        help_text="The version this notice announces: sending it appends an event.",
+    )
     attachments = models.JSONField(
         default=list, blank=True, help_text='[{"name", "content_type", "content"}], as text.'
     )
