@@ -1,5 +1,7 @@
-"""Withdrawal of consent: as easy as giving it, recorded in the chain, with statutory clocks."""
+"""Withdrawal of consent: as easy as giving it, never for someone else, recorded in the
+chain, with statutory clocks."""
 
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -7,7 +9,7 @@ from django.core import mail
 from django.core.management import call_command
 from django.utils import timezone
 
-from agreements.evidence import verification
+from agreements.evidence import chain, verification
 from agreements.models import AcceptanceEvent, Submission, Withdrawal
 
 
@@ -16,22 +18,59 @@ def test_every_page_links_to_withdrawal(client, documents):
         assert 'href="/consent/withdraw/"' in client.get(url).content.decode()
 
 
-def test_withdrawing_by_email_records_an_event_linked_to_earlier_requests(client, send_request):
+def confirmation_path(address):
+    """The path of the link in the confirmation email sent to address."""
+    call_command("deliver", "--once")
+    [message] = [m for m in mail.outbox if m.to == [address] and "withdraw" in m.subject]
+    url = re.search(r"https?://\S+/consent/withdraw/confirm/\S+/", message.body).group(0)
+    return "/" + url.split("://", 1)[1].split("/", 1)[1]
+
+
+def test_a_typed_withdrawal_takes_effect_only_by_the_link_sent_to_the_requests_address(
+    client, send_request
+):
     send_request(email="An@Example.com")
     response = client.post(
-        "/consent/withdraw/", {"email": "an@example.com", "scope": "personal_data"}
+        "/consent/withdraw/", {"email": " an@example.COM", "scope": "personal_data"}
     )
+    assert response.status_code == 200 and "Check your email" in response.content.decode()
     withdrawal = Withdrawal.objects.get()
-    assert response.status_code == 302 and response["Location"] == withdrawal.get_absolute_url()
-    assert list(withdrawal.submissions.all()) == [Submission.objects.get()]
+    assert withdrawal.confirmed_at is None  # pending: nothing in the chain yet
+    assert not AcceptanceEvent.objects.filter(kind="withdrawn").exists()
+    path = confirmation_path("An@Example.com")
+    assert client.get(path).status_code == 200  # opening the link changes nothing
+    assert Withdrawal.objects.get().confirmed_at is None
+    confirmed = client.post(path)
+    assert confirmed.status_code == 302 and confirmed["Location"] == withdrawal.get_absolute_url()
     event = AcceptanceEvent.objects.order_by("position").last()
-    assert (event.kind, event.purpose) == ("withdrawn", "personal_data")
-    assert event.withdrawal == withdrawal
+    assert (event.kind, event.purpose, event.withdrawal) == (
+        "withdrawn",
+        "personal_data",
+        withdrawal,
+    )
+    assert chain.record(event)["applies_to"] == [Submission.objects.get().reference]
     assert verification.verify_chain().ok
-    receipt = client.get(response["Location"]).content.decode()
+    receipt = client.get(confirmed["Location"]).content.decode()
     assert withdrawal.reference in receipt and event.hash in receipt
+    client.post(path)  # again: one event
+    assert AcceptanceEvent.objects.filter(kind="withdrawn").count() == 1
     call_command("deliver", "--once")
-    assert any(withdrawal.reference in m.subject for m in mail.outbox)
+    assert any(withdrawal.reference in m.subject for m in mail.outbox if "[KommoGEN]" in m.subject)
+
+
+def test_an_unknown_address_gets_the_same_page_and_nothing_is_sent(client, send_request):
+    send_request(email="known@example.com")
+    known = client.post(
+        "/consent/withdraw/", {"email": "known@example.com", "scope": "notifications"}
+    )
+    unknown = client.post(
+        "/consent/withdraw/", {"email": "nobody@example.com", "scope": "notifications"}
+    )
+    assert known.status_code == unknown.status_code == 200
+    strip = lambda response: response.content.decode().replace("\n", "")  # noqa: E731
+    assert strip(known) == strip(unknown)
+    call_command("deliver", "--once")
+    assert not [m for m in mail.outbox if m.to == ["nobody@example.com"]]
 
 
 def test_withdrawing_notifications_only_by_reference(client, send_request):
@@ -40,8 +79,20 @@ def test_withdrawing_notifications_only_by_reference(client, send_request):
     response = client.post(
         "/consent/withdraw/", {"reference": submission.reference.lower(), "scope": "notifications"}
     )
-    assert response.status_code == 302
+    assert response.status_code == 200
     assert list(Withdrawal.objects.get().submissions.all()) == [submission]
+    client.post(confirmation_path(submission.email))
+    assert Withdrawal.objects.get().confirmed_at is not None
+
+
+def test_a_withdrawal_from_the_receipts_private_page_takes_effect_at_once(client, send_request):
+    receipt = send_request()["Location"]
+    assert 'action="' + receipt + 'withdraw/"' in client.get(receipt).content.decode()
+    response = client.post(receipt + "withdraw/", {"scope": "personal_data"})
+    withdrawal = Withdrawal.objects.get()
+    assert response.status_code == 302 and response["Location"] == withdrawal.get_absolute_url()
+    assert withdrawal.confirmed_at is not None
+    assert AcceptanceEvent.objects.filter(kind="withdrawn", withdrawal=withdrawal).exists()
 
 
 def test_a_withdrawal_without_email_or_reference_gets_a_clear_message(client, db):
@@ -112,8 +163,8 @@ def test_marking_withdrawals_needs_change_permission_and_is_logged(client, db):
 @pytest.mark.urls("tests.admin_path_urls")
 def test_operator_emails_link_to_the_configured_admin_path(client, send_request, settings):
     settings.ADMIN_PATH = "office-7f3k/"
-    send_request()
-    client.post("/consent/withdraw/", {"email": "an@example.com", "scope": "notifications"})
+    receipt = send_request()["Location"]
+    client.post(receipt + "withdraw/", {"scope": "notifications"})
     call_command("deliver", "--once")
     bodies = [m.body for m in mail.outbox if m.to == [settings.KOMMOGEN_OPERATOR_EMAIL]]
     assert len(bodies) == 2

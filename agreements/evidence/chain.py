@@ -76,6 +76,8 @@ def record(event, version=None):
             "subject_digest": "HMAC-SHA-256(evidence key, subject_salt:value)",
             "subject_key_id": event.subject_key_id,
         }
+        if event.applies_to is not None:
+            data["applies_to"] = event.applies_to
     return data
 
 

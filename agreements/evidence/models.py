@@ -82,6 +82,11 @@ class AcceptanceEvent(models.Model):
         blank=True,
         help_text="Every text the statement linked to: document, version, fingerprints.",
     )
+    applies_to = models.JSONField(
+        null=True,
+        blank=True,
+        help_text="A withdrawal's: the references of the requests it applies to.",
+    )
     subject_key_id = models.CharField(  # noqa: DJ001 (null: see above)
         max_length=16,
         null=True,

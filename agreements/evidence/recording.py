@@ -5,7 +5,11 @@ messages it causes (the outbox): a request (record_submission) and a withdrawal
 from django.db import transaction
 
 from ..contact.models import Submission, normalise_email
-from ..outbox.messages import queue_for_submission, queue_for_withdrawal
+from ..outbox.messages import (
+    queue_for_submission,
+    queue_for_withdrawal,
+    queue_withdrawal_confirmation,
+)
 from ..withdrawal.models import Withdrawal
 from .chain import Context, append, chain_time, new_event
 from .digests import subject_digests
@@ -82,30 +86,66 @@ def submission_events(submission, form, fields, consents, context):
     ]
 
 
-@transaction.atomic
-def record_withdrawal(email, reference, scope, statement, context):
-    withdrawal = Withdrawal.objects.create(
-        email=email,
-        submission_reference=reference,
-        scope=scope,
-        client_ip=context.client_ip,
-        user_agent=context.user_agent,
-    )
+def requests_of(email, reference):
+    """The requests a withdrawal names: by the one normalisation of the email, or by the
+    request's reference."""
     matching = Submission.objects.none()
     if email:
         matching = Submission.objects.filter(email_key=normalise_email(email))
     if reference:
         matching = matching | Submission.objects.filter(reference=reference)
+    return matching
+
+
+@transaction.atomic
+def request_withdrawal(email, reference, scope, context):
+    """A withdrawal typed on the public form: pending until the link emailed to the
+    requests' address is followed, so nobody withdraws another person's consent. None
+    when nothing matches (the page says the same either way)."""
+    matching = list(requests_of(email, reference))
+    if not matching:
+        return None
+    withdrawal = Withdrawal.objects.create(
+        email=email, submission_reference=reference, scope=scope,
+        client_ip=context.client_ip, user_agent=context.user_agent,
+    )  # fmt: skip
     withdrawal.submissions.set(matching)
+    queue_withdrawal_confirmation(withdrawal, {s.email for s in matching if s.email})
+    return withdrawal
+
+
+@transaction.atomic
+def record_withdrawal(email, reference, scope, statement, context):
+    """A withdrawal that takes effect at once: from a receipt's private page, or an
+    unsubscribe link."""
+    withdrawal = Withdrawal.objects.create(
+        email=email, submission_reference=reference, scope=scope,
+        client_ip=context.client_ip, user_agent=context.user_agent,
+    )  # fmt: skip
+    withdrawal.submissions.set(requests_of(email, reference))
+    return confirm_withdrawal(withdrawal, statement, context)
+
+
+@transaction.atomic
+def confirm_withdrawal(withdrawal, statement, context):
+    """The withdrawal takes effect: its event names the requests it applies to."""
+    withdrawal = Withdrawal.objects.select_for_update().get(pk=withdrawal.pk)
+    if withdrawal.confirmed_at:
+        return withdrawal
+    now = chain_time()
+    Withdrawal.objects.filter(pk=withdrawal.pk).update(confirmed_at=now)
+    withdrawal.confirmed_at = now
     digests = subject_digests(
-        withdrawal.salt, email=email, client_ip=context.client_ip, user_agent=context.user_agent
-    )
+        withdrawal.salt, email=withdrawal.email, client_ip=context.client_ip,
+        user_agent=context.user_agent,
+    )  # fmt: skip
     event = new_event(
         withdrawal, context, withdrawal.salt, digests,
-        kind=AcceptanceEvent.Kind.WITHDRAWN, purpose=scope, statement=statement,
+        kind=AcceptanceEvent.Kind.WITHDRAWN, purpose=withdrawal.scope, statement=statement,
         withdrawal=withdrawal,
     )  # fmt: skip
-    append([event])
+    event.applies_to = sorted(withdrawal.submissions.values_list("reference", flat=True))
+    append([event], now)
     queue_for_withdrawal(withdrawal)
     return withdrawal
 

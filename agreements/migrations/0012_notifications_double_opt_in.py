@@ -5,35 +5,56 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('agreements', '0011_outbox'),
+        ("agreements", "0011_outbox"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='outboxmessage',
-            name='headers',
-            field=models.JSONField(blank=True, default=dict, help_text='Extra email headers.'),
+            model_name="outboxmessage",
+            name="headers",
+            field=models.JSONField(blank=True, default=dict, help_text="Extra email headers."),
         ),
         migrations.AddField(
-            model_name='outboxmessage',
-            name='notice_of',
-            field=models.ForeignKey(blank=True, help_text='The version this notice announces: sending it appends an event.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='notices', to='agreements.version'),
+            model_name="outboxmessage",
+            name="notice_of",
+            field=models.ForeignKey(
+                blank=True,
+                help_text="The version this notice announces: sending it appends an event.",
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="notices",
+                to="agreements.version",
+            ),
         ),
         migrations.AddField(
-            model_name='submission',
-            name='notifications_confirmed_at',
-            field=models.DateTimeField(blank=True, help_text='When the visitor followed the link in the email.', null=True),
+            model_name="submission",
+            name="notifications_confirmed_at",
+            field=models.DateTimeField(
+                blank=True, help_text="When the visitor followed the link in the email.", null=True
+            ),
         ),
         migrations.AlterField(
-            model_name='acceptanceevent',
-            name='kind',
-            field=models.CharField(choices=[('accepted', 'accepted'), ('consent_given', 'consent given'), ('consent_refused', 'consent refused'), ('withdrawn', 'consent withdrawn'), ('erased', 'personal data erased'), ('confirmed', 'consent confirmed (by the link in an email)'), ('notified', 'notice of a new version sent')], max_length=20),
+            model_name="acceptanceevent",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("accepted", "accepted"),
+                    ("consent_given", "consent given"),
+                    ("consent_refused", "consent refused"),
+                    ("withdrawn", "consent withdrawn"),
+                    ("erased", "personal data erased"),
+                    ("confirmed", "consent confirmed (by the link in an email)"),
+                    ("notified", "notice of a new version sent"),
+                ],
+                max_length=20,
+            ),
         ),
         migrations.AlterField(
-            model_name='submission',
-            name='notifications_consent',
-            field=models.BooleanField(default=False, help_text='Ticked on the form; it takes effect once confirmed.'),
+            model_name="submission",
+            name="notifications_consent",
+            field=models.BooleanField(
+                default=False, help_text="Ticked on the form; it takes effect once confirmed."
+            ),
         ),
     ]

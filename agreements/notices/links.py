@@ -7,7 +7,7 @@ from django.conf import settings
 from django.core import signing
 from django.urls import reverse
 
-CONFIRM, UNSUBSCRIBE = "confirm-notifications", "unsubscribe"
+CONFIRM, UNSUBSCRIBE, WITHDRAW = "confirm-notifications", "unsubscribe", "confirm-withdrawal"
 
 
 class LinkError(Exception):
@@ -32,4 +32,9 @@ def confirm_url(submission):
 
 def unsubscribe_url(submission):
     path = reverse("unsubscribe", args=[token(UNSUBSCRIBE, submission.reference)])
+    return settings.SITE_URL + path
+
+
+def confirm_withdrawal_url(withdrawal):
+    path = reverse("confirm_withdrawal", args=[token(WITHDRAW, withdrawal.reference)])
     return settings.SITE_URL + path

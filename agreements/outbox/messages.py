@@ -3,6 +3,8 @@ caused it: the operator's email about a request or a withdrawal, and the visitor
 of their receipt. Every email has a plain-text and an HTML part; links use
 KOMMOGEN_SITE_URL."""
 
+import hashlib
+
 from django.conf import settings
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -104,3 +106,16 @@ def queue_for_withdrawal(withdrawal):
          "admin_url": admin_link("agreements_withdrawal_change", withdrawal)},
         withdrawal=withdrawal,
     )  # fmt: skip
+
+
+def queue_withdrawal_confirmation(withdrawal, addresses):
+    """The link that makes a typed withdrawal take effect, to the requests' address."""
+    for address in sorted(addresses):
+        queue(
+            f"withdraw:{withdrawal.reference}:{hashlib.sha256(address.encode()).hexdigest()[:16]}",
+            address,
+            "Confirm that you withdraw your consent to KommoGEN",
+            "agreements/email/confirm_withdrawal",
+            {"withdrawal": withdrawal, "confirm_url": links.confirm_withdrawal_url(withdrawal)},
+            withdrawal=withdrawal,
+        )  # fmt: skip

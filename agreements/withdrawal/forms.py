@@ -25,3 +25,9 @@ class WithdrawalForm(ErrorsDescribeFields, forms.Form):
         if not cleaned.get("email") and not cleaned.get("reference"):
             raise forms.ValidationError("Give the email you used, or your request's reference.")
         return cleaned
+
+
+class ScopeForm(forms.Form):
+    """Which consent to withdraw, from a receipt's private page."""
+
+    scope = forms.ChoiceField(choices=Withdrawal.Scope.choices, widget=forms.RadioSelect)

@@ -22,6 +22,12 @@ class Withdrawal(PersonalRecord):
     submissions = models.ManyToManyField(
         "agreements.Submission", blank=True, related_name="withdrawals"
     )
+    confirmed_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When it took effect: at once from a receipt's private page, or when the "
+        "link emailed to the request's address was followed. Empty: pending.",
+    )
     acknowledged_at = models.DateTimeField(null=True, blank=True)
     completed_at = models.DateTimeField(null=True, blank=True)
 
