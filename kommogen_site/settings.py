@@ -277,6 +277,13 @@ KOMMOGEN_RETENTION_DAYS = env_int("KOMMOGEN_RETENTION_DAYS", 3 * 365)
 # (30 s, 1, 2, 4 … minutes apart, at most 6 hours); admin shows it and can retry it.
 KOMMOGEN_OUTBOX_MAX_ATTEMPTS = env_int("KOMMOGEN_OUTBOX_MAX_ATTEMPTS", 8)
 
+# The operator's Kommo CRM: each request becomes a lead when both are set (the account's
+# address, like https://example.kommo.com, and a long-lived token); otherwise nothing is
+# sent to Kommo at all.
+KOMMO_BASE_URL = os.environ.get("KOMMO_BASE_URL", "").rstrip("/")
+KOMMO_TOKEN = os.environ.get("KOMMO_TOKEN", "")
+KOMMO_TIMEOUT = env_int("KOMMO_TIMEOUT", 10)
+
 # Email: the console by default; SMTP when DJANGO_EMAIL_HOST is set.
 KOMMOGEN_OPERATOR_EMAIL = os.environ.get("KOMMOGEN_OPERATOR_EMAIL", "gen@kommogen.com")
 DEFAULT_FROM_EMAIL = os.environ.get("DJANGO_DEFAULT_FROM_EMAIL", "website@kommogen.com")

@@ -18,6 +18,7 @@ from django.core.mail import EmailMultiAlternatives
 from django.db import connection, transaction
 from django.utils import timezone
 
+from . import kommo
 from .models import OutboxMessage
 
 FIRST_RETRY = timedelta(seconds=30)
@@ -70,7 +71,13 @@ def send(message):
 def deliver(message):
     """Send one claimed message and record the outcome; True when it went out."""
     try:
-        send(message)
+        if message.channel == OutboxMessage.Channel.KOMMO:
+            kommo.send(message)
+        else:
+            send(message)
+    except kommo.KommoUnavailable as error:
+        failed(message, error, error.retry_after)
+        return False
     except Exception as error:  # any failure of the mail server: retried later
         failed(message, error)
         return False
@@ -85,11 +92,13 @@ def deliver(message):
     return True
 
 
-def failed(message, error):
+def failed(message, error, retry_after=None):
+    """Wait and try again (as long as the receiver asked, with Retry-After), or give up."""
     gave_up = message.attempts >= settings.KOMMOGEN_OUTBOX_MAX_ATTEMPTS
+    wait = timedelta(seconds=retry_after) if retry_after else backoff(message.attempts)
     OutboxMessage.objects.filter(pk=message.pk).update(
         state=OutboxMessage.State.FAILED if gave_up else OutboxMessage.State.PENDING,
-        next_attempt_at=timezone.now() + backoff(message.attempts),
+        next_attempt_at=timezone.now() + wait,
         last_error=f"{type(error).__name__}: {error}"[:1000],
     )
 

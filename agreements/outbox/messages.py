@@ -12,6 +12,7 @@ from django.urls import reverse
 from ..contact.models import Submission
 from ..evidence import chain
 from ..notices import links
+from . import kommo
 from .models import OutboxMessage
 
 
@@ -59,6 +60,23 @@ def queue_for_submission(submission):
     )  # fmt: skip
     if submission.notifications_consent:
         queue_confirmation(submission)
+    if kommo.configured():
+        queue_lead(submission)
+
+
+def queue_lead(submission):
+    """The request as a lead in the operator's Kommo CRM (outbox/kommo.py)."""
+    page = submission.events.values_list("page", flat=True).first() or "/contact/"
+    text = kommo.lead_message(
+        submission, page, settings.SITE_URL + submission.get_absolute_url(),
+        admin_link("agreements_submission_evidence", submission),
+    )  # fmt: skip
+    OutboxMessage.objects.get_or_create(
+        key=f"kommo:{submission.reference}",
+        defaults={"channel": OutboxMessage.Channel.KOMMO, "recipient": settings.KOMMO_BASE_URL,
+                  "subject": f"Lead {submission.reference}", "text": text,
+                  "submission": submission},
+    )  # fmt: skip
 
 
 def queue_confirmation(submission):

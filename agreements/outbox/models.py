@@ -13,6 +13,14 @@ class OutboxMessage(models.Model):
         SENT = "sent", "sent"
         FAILED = "failed", "failed: gave up after the last attempt"
 
+    class Channel(models.TextChoices):
+        EMAIL = "email", "email"
+        KOMMO = "kommo", "Kommo CRM"
+
+    channel = models.CharField(max_length=10, choices=Channel, default=Channel.EMAIL)
+    remote_id = models.CharField(
+        max_length=40, blank=True, help_text="Kommo: the lead created for it, once created."
+    )
     key = models.CharField(
         max_length=120, unique=True, help_text="What it is about: a message is queued once."
     )

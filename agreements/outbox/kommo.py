@@ -1,0 +1,114 @@
+"""Leads for the operator's Kommo CRM, through Kommo's API v4 as Kommo documents it for
+website forms: an incoming lead of the type form (POST /api/v4/leads/unsorted/forms,
+with the contact and, if given, the company), then a note on the lead with the message
+and the receipt's reference and link (POST /api/v4/leads/{id}/notes). A long-lived
+token authorises both (Authorization: Bearer).
+
+Kommo has no idempotency key. So that a request never becomes two leads, every attempt
+after the first asks Kommo for a lead named with the request's reference before it
+creates one (GET /api/v4/leads?query=…); a lead created but not noted gets only its
+note next time. Kommo allows 7 requests a second per account: calls are spaced.
+"""
+
+import json
+import time
+import urllib.error
+import urllib.request
+
+from django.conf import settings
+
+# Kommo's limit is 7 requests a second; stay under it.
+SPACING = 1 / 6
+_last_call = [0.0]
+
+
+class KommoUnavailable(Exception):
+    """Kommo did not answer usefully; retry later (retry_after: seconds, if Kommo said)."""
+
+    def __init__(self, message, retry_after=None):
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+def configured():
+    return bool(settings.KOMMO_BASE_URL and settings.KOMMO_TOKEN)
+
+
+def call(method, path, body=None):
+    """One API call: the decoded JSON answer ({} for none)."""
+    wait = _last_call[0] + SPACING - time.monotonic()
+    if wait > 0:
+        time.sleep(wait)
+    _last_call[0] = time.monotonic()
+    request = urllib.request.Request(
+        settings.KOMMO_BASE_URL.rstrip("/") + path,
+        data=None if body is None else json.dumps(body).encode(),
+        method=method,
+        headers={"Authorization": f"Bearer {settings.KOMMO_TOKEN}",
+                 "Content-Type": "application/json", "Accept": "application/json"},
+    )  # fmt: skip
+    try:
+        with urllib.request.urlopen(request, timeout=settings.KOMMO_TIMEOUT) as response:
+            raw = response.read()
+    except urllib.error.HTTPError as error:
+        retry_after = error.headers.get("Retry-After")
+        seconds = int(retry_after) if retry_after and retry_after.isdigit() else None
+        raise KommoUnavailable(f"HTTP {error.code} from {path}", seconds) from None
+    except (TimeoutError, urllib.error.URLError, OSError) as error:
+        raise KommoUnavailable(f"{type(error).__name__}: {error}") from None
+    return json.loads(raw) if raw.strip() else {}
+
+
+def existing_lead(reference):
+    """The id of a lead Kommo already has for this reference, or None."""
+    found = call("GET", f"/api/v4/leads?query={reference}")
+    leads = found.get("_embedded", {}).get("leads", [])
+    return next((lead["id"] for lead in leads if reference in lead.get("name", "")), None)
+
+
+def create_lead(payload):
+    created = call("POST", "/api/v4/leads/unsorted/forms", [payload["incoming_lead"]])
+    unsorted = created["_embedded"]["unsorted"][0]
+    return unsorted["_embedded"]["leads"][0]["id"]
+
+
+def send(message):
+    """Deliver a Kommo message; its remote_id keeps the lead between attempts."""
+    payload = json.loads(message.text)
+    lead_id = message.remote_id
+    if not lead_id and message.attempts > 1:
+        lead_id = existing_lead(payload["reference"])
+    if not lead_id:
+        lead_id = create_lead(payload)
+    type(message).objects.filter(pk=message.pk).update(remote_id=str(lead_id))
+    note = [{"note_type": "common", "params": {"text": payload["note"]}}]
+    call("POST", f"/api/v4/leads/{lead_id}/notes", note)
+
+
+def lead_message(submission, page, receipt_url, sheet_url):
+    """What the outbox keeps for Kommo: the incoming lead and its note, as JSON text."""
+    created = int(submission.created_at.timestamp())
+    fields = [{"field_code": "EMAIL", "values": [{"value": submission.email}]}]
+    if submission.contact:
+        fields.append({"field_code": "PHONE", "values": [{"value": submission.contact}]})
+    embedded = {
+        "leads": [{"name": f"{submission.reference}: {submission.get_service_display()}"}],
+        "contacts": [{"name": submission.name, "custom_fields_values": fields}],
+    }
+    if submission.company:
+        embedded["companies"] = [{"name": submission.company}]
+    incoming_lead = {
+        "source_name": "KommoGEN website",
+        "source_uid": submission.reference,
+        "created_at": created,
+        "metadata": {"form_id": "contact", "form_name": "KommoGEN contact form",
+                     "form_page": settings.SITE_URL + page, "form_sent_at": created},
+        "_embedded": embedded,
+    }  # fmt: skip
+    note = (
+        f"{submission.message}\n\nPhone or messenger: {submission.contact or '-'}\n"
+        f"Company: {submission.company or '-'}\nReference: {submission.reference}\n"
+        f"Receipt: {receipt_url}\nEvidence sheet: {sheet_url}"
+    )
+    body = {"reference": submission.reference, "incoming_lead": incoming_lead, "note": note}
+    return json.dumps(body, ensure_ascii=False)

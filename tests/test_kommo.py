@@ -1,0 +1,156 @@
+"""Leads in the operator's Kommo CRM, against a local HTTP server that checks the
+documented requests (path, Authorization: Bearer, JSON shape) and plays outages:
+5xx, 429 with Retry-After, a timeout, a reset connection. A request never becomes two
+leads."""
+
+import json
+import socket
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+from django.core.management import call_command
+from django.utils import timezone
+
+from agreements.models import OutboxMessage
+
+TOKEN = "long-lived-test-token"
+
+
+class FakeKommo:
+    """Kommo's API v4 as the site uses it, with a queue of outages to play first."""
+
+    def __init__(self):
+        self.leads, self.notes, self.requests, self.outages = {}, [], [], []
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self.handler())
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def handler(self):
+        kommo = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+
+            def do_GET(self):  # noqa: N802 (http.server's API)
+                kommo.handle(self, None)
+
+            def do_POST(self):  # noqa: N802
+                length = int(self.headers.get("Content-Length", 0))
+                kommo.handle(self, json.loads(self.rfile.read(length)))
+
+        return Handler
+
+    def handle(self, request, body):
+        self.requests.append((request.command, request.path, body))
+        if request.headers.get("Authorization") != f"Bearer {TOKEN}":
+            return self.answer(request, 401, {"title": "Unauthorized"})
+        if self.outages and request.path == "/api/v4/leads/unsorted/forms":
+            return self.outages.pop(0)(request, body)
+        if request.command == "GET" and request.path.startswith("/api/v4/leads?query="):
+            query = request.path.split("=", 1)[1]
+            found = [{"id": i, "name": n} for i, n in self.leads.items() if query in n]
+            return self.answer(request, 200, {"_embedded": {"leads": found}} if found else None)
+        if request.path == "/api/v4/leads/unsorted/forms":
+            return self.answer(request, 200, self.create(body))
+        if request.path.endswith("/notes"):
+            self.notes.append((int(request.path.split("/")[4]), body[0]["params"]["text"]))
+            return self.answer(request, 200, {"_embedded": {"notes": [{"id": 1}]}})
+        return self.answer(request, 404, {"title": "Not found"})
+
+    def create(self, body):
+        [incoming] = body  # the documented shape, checked
+        assert {"source_name", "source_uid", "created_at", "metadata", "_embedded"} <= set(incoming)
+        assert set(incoming["metadata"]) >= {"form_id", "form_name", "form_page", "form_sent_at"}
+        [contact] = incoming["_embedded"]["contacts"]
+        assert contact["custom_fields_values"][0]["field_code"] == "EMAIL"
+        lead_id = 1000 + len(self.leads)
+        self.leads[lead_id] = incoming["_embedded"]["leads"][0]["name"]
+        uid = incoming["source_uid"]
+        return {
+            "_embedded": {"unsorted": [{"uid": uid, "_embedded": {"leads": [{"id": lead_id}]}}]}
+        }
+
+    @staticmethod
+    def answer(request, status, body, headers=()):
+        request.send_response(status)
+        for name, value in headers:
+            request.send_header(name, value)
+        data = json.dumps(body).encode() if body is not None else b""
+        request.send_header("Content-Length", str(len(data)))
+        request.end_headers()
+        request.wfile.write(data)
+
+    def stop(self):
+        self.server.shutdown()
+
+
+@pytest.fixture
+def kommo(settings):
+    fake = FakeKommo()
+    settings.KOMMO_BASE_URL, settings.KOMMO_TOKEN, settings.KOMMO_TIMEOUT = fake.url, TOKEN, 1
+    yield fake
+    fake.stop()
+
+
+def deliver_now():
+    OutboxMessage.objects.update(next_attempt_at=timezone.now())
+    call_command("deliver", "--once")
+
+
+def test_a_request_becomes_one_lead_with_its_contact_message_and_receipt(kommo, send_request):
+    send_request(consent_notifications=None)
+    deliver_now()
+    [(lead_id, name)] = kommo.leads.items()
+    assert name.startswith("KG-") and "CRM audit" in name
+    [(noted, text)] = kommo.notes
+    assert noted == lead_id and "Нужен аудит CRM" in text and "/receipt/" in text
+    created = [b for m, p, b in kommo.requests if p == "/api/v4/leads/unsorted/forms"][0][0]
+    contact = created["_embedded"]["contacts"][0]
+    assert contact["name"] == "Nguyễn Văn An"
+    assert contact["custom_fields_values"][0]["values"][0]["value"] == "an@example.com"
+    assert created["_embedded"]["companies"] == [{"name": "ООО «Ромашка»"}]
+    deliver_now()
+    assert len(kommo.leads) == 1  # sent once
+
+
+def test_without_kommo_settings_nothing_is_queued_for_kommo(send_request, settings):
+    settings.KOMMO_BASE_URL = settings.KOMMO_TOKEN = ""
+    send_request()
+    assert not OutboxMessage.objects.filter(channel="kommo").exists()
+
+
+def test_kommo_outages_are_retried_and_never_make_two_leads(kommo, send_request):
+    def server_error(request, body):
+        kommo.answer(request, 503, {"title": "Service unavailable"})
+
+    def too_many(request, body):
+        kommo.answer(request, 429, {"title": "Too many"}, [("Retry-After", "7")])
+
+    def created_then_reset(request, body):  # the lead is made, the answer never comes
+        kommo.create(body)
+        request.connection.shutdown(socket.SHUT_RDWR)
+
+    def hang(request, body):
+        time.sleep(1.5)  # longer than the site's timeout
+
+    send_request()
+    message = OutboxMessage.objects.get(channel="kommo")
+    kommo.outages = [server_error]
+    deliver_now()
+    assert OutboxMessage.objects.get(pk=message.pk).state == "pending"
+    kommo.outages = [too_many]
+    deliver_now()
+    waited = OutboxMessage.objects.get(pk=message.pk)
+    assert 6 <= (waited.next_attempt_at - timezone.now()).total_seconds() <= 7  # Retry-After
+    kommo.outages = [hang]
+    deliver_now()
+    assert not kommo.leads and OutboxMessage.objects.get(pk=message.pk).state == "pending"
+    kommo.outages = [created_then_reset]
+    deliver_now()
+    assert len(kommo.leads) == 1 and OutboxMessage.objects.get(pk=message.pk).state == "pending"
+    deliver_now()  # Kommo is back: it finds the lead it made and only adds the note
+    assert len(kommo.leads) == 1 and len(kommo.notes) == 1
+    assert OutboxMessage.objects.get(pk=message.pk).state == "sent"
