@@ -4,6 +4,7 @@ tested against real sockets: a local SMTP server (aiosmtpd) and one that never a
 
 import email
 import json
+import re
 import socket
 import threading
 import time
@@ -172,3 +173,21 @@ def test_with_a_hanging_mail_server_the_receipt_comes_at_once_and_the_email_late
     OutboxMessage.objects.update(next_attempt_at=OutboxMessage.objects.first().created_at)
     call_command("deliver", "--once")
     assert len(smtp_server.messages) == 2
+
+
+def test_emails_carry_no_injected_header_no_tracking_and_only_site_links(
+    send_request, settings, client
+):
+    settings.SITE_URL = "https://www.kommogen.com"
+    refused = send_request(email="an@example.com\r\nBcc: victim@example.com")
+    assert refused.status_code == 400 and not Submission.objects.exists()
+    send_request(name="Mallory\u2028", consent_notifications="on")
+    call_command("deliver", "--once")
+    assert len(mail.outbox) == 3  # operator, receipt copy, confirmation
+    for message in mail.outbox:
+        raw = message.message().as_string()
+        assert "victim" not in raw and "Bcc" not in raw
+        html = message.alternatives[0][0]
+        assert "<img" not in html and "?utm_" not in html
+        for link in re.findall(r'href="([^"]+)"', html):
+            assert link.startswith("https://www.kommogen.com/"), link
