@@ -4,20 +4,23 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('agreements', '0013_withdrawals_take_effect_when_confirmed'),
+        ("agreements", "0013_withdrawals_take_effect_when_confirmed"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='outboxmessage',
-            name='channel',
-            field=models.CharField(choices=[('email', 'email'), ('kommo', 'Kommo CRM')], default='email', max_length=10),
+            model_name="outboxmessage",
+            name="channel",
+            field=models.CharField(
+                choices=[("email", "email"), ("kommo", "Kommo CRM")], default="email", max_length=10
+            ),
         ),
         migrations.AddField(
-            model_name='outboxmessage',
-            name='remote_id',
-            field=models.CharField(blank=True, help_text='Kommo: the lead created for it, once created.', max_length=40),
+            model_name="outboxmessage",
+            name="remote_id",
+            field=models.CharField(
+                blank=True, help_text="Kommo: the lead created for it, once created.", max_length=40
+            ),
         ),
     ]
