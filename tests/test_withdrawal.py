@@ -107,7 +107,10 @@ def test_statutory_clocks_and_overdue(db):
     friday = datetime(2026, 11, 27, 9, tzinfo=UTC)
     assert Withdrawal(created_at=monday).acknowledge_by.date().isoformat() == "2026-11-25"
     assert Withdrawal(created_at=friday).acknowledge_by.date().isoformat() == "2026-12-01"
-    late = Withdrawal(created_at=timezone.now() - timedelta(days=3))
+    three_days_ago = timezone.now() - timedelta(days=3)
+    pending = Withdrawal(created_at=three_days_ago)
+    assert not pending.is_overdue()  # waiting for the emailed link: no clock runs yet
+    late = Withdrawal(created_at=three_days_ago, confirmed_at=three_days_ago)
     assert late.is_overdue()
     late.acknowledged_at = timezone.now()
     assert not late.is_overdue()
@@ -115,9 +118,11 @@ def test_statutory_clocks_and_overdue(db):
 
 
 def test_admin_shows_overdue_withdrawals_and_marks_them_done(admin_client, db):
+    twenty_days_ago = timezone.now() - timedelta(days=20)
     withdrawal = Withdrawal.objects.create(
-        email="a@example.com", scope="personal_data", created_at=timezone.now() - timedelta(days=20)
-    )
+        email="a@example.com", scope="personal_data", created_at=twenty_days_ago,
+        confirmed_at=twenty_days_ago,
+    )  # fmt: skip
     page = admin_client.get("/admin/agreements/withdrawal/").content.decode()
     assert "OVERDUE" in page
     admin_client.post(

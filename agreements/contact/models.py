@@ -94,7 +94,7 @@ class SubmissionQuerySet(models.QuerySet):
             notifications_consent=True,
             notifications_confirmed_at__isnull=False,
             erased_at__isnull=True,
-        ).exclude(withdrawals__isnull=False)
+        ).exclude(withdrawals__confirmed_at__isnull=False)
 
 
 class Submission(PersonalRecord):

@@ -34,7 +34,11 @@ def private(response):
 def confirm_notifications(request, token):
     submission = submission_for(CONFIRM, token)
     context = {"submission": submission, "submit_label": CONFIRM_LABEL}
-    if submission.erased_at or submission.withdrawals.exists():
+    if (
+        not submission.notifications_consent
+        or submission.erased_at
+        or (submission.withdrawals.filter(confirmed_at__isnull=False).exists())
+    ):
         return private(render(request, "agreements/confirm_notifications.html",
                               context | {"withdrawn": True}))  # fmt: skip
     if request.method == "POST":

@@ -13,8 +13,8 @@ from .models import Withdrawal
 @admin.register(Withdrawal)
 class WithdrawalAdmin(admin.ModelAdmin):
     list_display = [
-        "reference", "created_at", "scope", "email", "acknowledge_by", "acknowledged_at",
-        "complete_by", "completed_at", "deadline_status",
+        "reference", "created_at", "scope", "email", "confirmed_at", "acknowledge_by",
+        "acknowledged_at", "complete_by", "completed_at", "deadline_status",
     ]  # fmt: skip
     list_filter = ["scope", ("completed_at", admin.EmptyFieldListFilter)]
     search_fields = ["reference", "email", "submission_reference"]
@@ -34,6 +34,8 @@ class WithdrawalAdmin(admin.ModelAdmin):
 
     @admin.display(description="Deadlines")
     def deadline_status(self, obj):
+        if obj.confirmed_at is None:
+            return "waiting for the person to confirm by the emailed link"
         if obj.completed_at:
             return "completed"
         if obj.is_overdue():

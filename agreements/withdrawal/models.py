@@ -41,20 +41,28 @@ class Withdrawal(PersonalRecord):
         return reverse("withdrawal_receipt", kwargs={"token": self.receipt_token})
 
     @property
+    def started(self):
+        """The statutory clocks run from when the withdrawal took effect."""
+        return self.confirmed_at or self.created_at
+
+    @property
     def acknowledge_by(self):
         """Vietnam (Decree 356/2025): acknowledge within 2 working days."""
-        return add_working_days(self.created_at, 2)
+        return add_working_days(self.started, 2)
 
     @property
     def complete_by(self):
         """Vietnam: complete within 15 days; Russia (152-FZ): within 30. The stricter wins."""
-        return self.created_at + timedelta(days=15)
+        return self.started + timedelta(days=15)
 
     @property
     def complete_by_russia(self):
-        return self.created_at + timedelta(days=30)
+        return self.started + timedelta(days=30)
 
     def is_overdue(self, at=None):
+        """Late on a clock; a withdrawal still waiting for its link runs none."""
+        if self.confirmed_at is None:
+            return False
         at = at or timezone.now()
         late_ack = self.acknowledged_at is None and at > self.acknowledge_by
         return late_ack or (self.completed_at is None and at > self.complete_by)
