@@ -138,3 +138,9 @@ def forget():
     _states.clear()
     _pages.clear()
     early_answers.clear()
+
+
+# Digested when this module is imported: with gunicorn's preload_app, in the master, so
+# every worker (and every worker restarted later) names the code it actually runs,
+# whatever has been written to the disk since.
+page_version()
