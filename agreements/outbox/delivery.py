@@ -19,6 +19,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from . import kommo
+from .messages import compose
 from .models import OutboxMessage
 
 FIRST_RETRY = timedelta(seconds=30)
@@ -71,6 +72,8 @@ def send(message):
 def deliver(message):
     """Send one claimed message and record the outcome; True when it went out."""
     try:
+        if not message.text:  # worded now, not in the request that queued it
+            compose(message)
         if message.channel == OutboxMessage.Channel.KOMMO:
             kommo.send(message)
         else:

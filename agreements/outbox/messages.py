@@ -1,7 +1,7 @@
-"""What the site says, queued in the outbox inside the transaction that records what
-caused it: the operator's email about a request or a withdrawal, and the visitor's copy
-of their receipt. Every email has a plain-text and an HTML part; links use
-KOMMOGEN_SITE_URL."""
+"""What the site says: queued in the outbox inside the transaction that records what
+caused it (a request, a withdrawal, a publication), and worded by the worker when it
+sends it, so a request holds the chain's lock only to write a row per message. Every
+email has a plain-text and an HTML part; links use KOMMOGEN_SITE_URL."""
 
 import hashlib
 
@@ -15,21 +15,47 @@ from ..notices import links
 from . import kommo
 from .models import OutboxMessage
 
+COMPOSERS = {}
 
-def queue(key, recipient, subject, template, context, **related):
+
+def composer(kind):
+    """Registers how a kind of message is worded: message → subject, template, context."""
+
+    def register(function):
+        COMPOSERS[kind] = function
+        return function
+
+    return register
+
+
+def queue(key, kind, recipient, **related):
     """One message, once: queuing the same key again changes nothing."""
-    context = {"site_url": settings.SITE_URL, **context}
     OutboxMessage.objects.get_or_create(
-        key=key,
-        defaults={
-            "recipient": recipient,
-            "subject": subject,
-            "text": render_to_string(f"{template}.txt", context),
-            "html": render_to_string(f"{template}.html", context),
-            "attachments": related.pop("attachments", []),
-            "headers": related.pop("headers", {}),
-            **related,
-        },
+        key=key, defaults={"kind": kind, "recipient": recipient, **related}
+    )
+
+
+def compose(message):
+    """Word a queued message (the worker, before sending it); saved with it."""
+    if message.channel == OutboxMessage.Channel.KOMMO:
+        submission = message.submission
+        page = submission.events.values_list("page", flat=True).first() or "/contact/"
+        message.text = kommo.lead_message(
+            submission, page, settings.SITE_URL + submission.get_absolute_url(),
+            admin_link("agreements_submission_evidence", submission),
+        )  # fmt: skip
+        message.subject = f"Lead {submission.reference}"
+    else:
+        parts = COMPOSERS[message.kind](message)
+        context = {"site_url": settings.SITE_URL, **parts["context"]}
+        message.subject = parts["subject"]
+        message.text = render_to_string(f"{parts['template']}.txt", context)
+        message.html = render_to_string(f"{parts['template']}.html", context)
+        message.attachments = parts.get("attachments", [])
+        message.headers = parts.get("headers", {})
+    fields = ["subject", "text", "html", "attachments", "headers"]
+    OutboxMessage.objects.filter(pk=message.pk).update(
+        **{name: getattr(message, name) for name in fields}
     )
 
 
@@ -38,56 +64,55 @@ def admin_link(name, record):
 
 
 def queue_for_submission(submission):
-    """The operator's email about the request, and the visitor's copy of the receipt."""
-    queue(
-        f"operator:{submission.reference}", settings.KOMMOGEN_OPERATOR_EMAIL,
-        f"[KommoGEN] New submission {submission.reference}", "agreements/email/submission",
-        {"record": submission,
-         "sheet_url": admin_link("agreements_submission_evidence", submission)},
-        submission=submission,
-    )  # fmt: skip
-    events = chain.events_of(submission)
-    receipt_json = chain.canonical(chain.receipt_body(submission)).decode()
-    queue(
-        f"receipt:{submission.reference}", submission.email,
-        f"Your request to KommoGEN ({submission.reference}): your receipt",
-        "agreements/email/receipt",
-        {"submission": submission, "events": [event for event, _record in events],
-         "receipt_url": settings.SITE_URL + submission.get_absolute_url()},
-        submission=submission,
-        attachments=[{"name": f"{submission.reference}.json",
-                      "content_type": "application/json", "content": receipt_json}],
-    )  # fmt: skip
+    """The operator's email, the visitor's copy of the receipt, the confirmation of the
+    notifications box if ticked, and a Kommo lead if Kommo is configured."""
+    ref = submission.reference
+    queue(f"operator:{ref}", "operator_request", settings.KOMMOGEN_OPERATOR_EMAIL,
+          submission=submission)  # fmt: skip
+    queue(f"receipt:{ref}", "receipt_copy", submission.email, submission=submission)
     if submission.notifications_consent:
-        queue_confirmation(submission)
+        queue(f"confirm:{ref}", "confirm_notifications", submission.email,
+              submission=submission)  # fmt: skip
     if kommo.configured():
-        queue_lead(submission)
+        queue(f"kommo:{ref}", "kommo_lead", settings.KOMMO_BASE_URL, submission=submission,
+              channel=OutboxMessage.Channel.KOMMO)  # fmt: skip
 
 
-def queue_lead(submission):
-    """The request as a lead in the operator's Kommo CRM (outbox/kommo.py)."""
-    page = submission.events.values_list("page", flat=True).first() or "/contact/"
-    text = kommo.lead_message(
-        submission, page, settings.SITE_URL + submission.get_absolute_url(),
-        admin_link("agreements_submission_evidence", submission),
-    )  # fmt: skip
-    OutboxMessage.objects.get_or_create(
-        key=f"kommo:{submission.reference}",
-        defaults={"channel": OutboxMessage.Channel.KOMMO, "recipient": settings.KOMMO_BASE_URL,
-                  "subject": f"Lead {submission.reference}", "text": text,
-                  "submission": submission},
-    )  # fmt: skip
+@composer("operator_request")
+def operator_request(message):
+    submission = message.submission
+    return {
+        "subject": f"[KommoGEN] New submission {submission.reference}",
+        "template": "agreements/email/submission",
+        "context": {"record": submission,
+                    "sheet_url": admin_link("agreements_submission_evidence", submission)},
+    }  # fmt: skip
 
 
-def queue_confirmation(submission):
+@composer("receipt_copy")
+def receipt_copy(message):
+    submission = message.submission
+    receipt_json = chain.canonical(chain.receipt_body(submission)).decode()
+    return {
+        "subject": f"Your request to KommoGEN ({submission.reference}): your receipt",
+        "template": "agreements/email/receipt",
+        "context": {"submission": submission,
+                    "events": [event for event, _record in chain.events_of(submission)],
+                    "receipt_url": settings.SITE_URL + submission.get_absolute_url()},
+        "attachments": [{"name": f"{submission.reference}.json",
+                         "content_type": "application/json", "content": receipt_json}],
+    }  # fmt: skip
+
+
+@composer("confirm_notifications")
+def confirm_notifications(message):
     """Double opt-in: the notifications consent takes effect by the link in this email."""
-    queue(
-        f"confirm:{submission.reference}", submission.email,
-        "Confirm that you want notifications from KommoGEN",
-        "agreements/email/confirm_notifications",
-        {"submission": submission, "confirm_url": links.confirm_url(submission)},
-        submission=submission,
-    )  # fmt: skip
+    submission = message.submission
+    return {
+        "subject": "Confirm that you want notifications from KommoGEN",
+        "template": "agreements/email/confirm_notifications",
+        "context": {"submission": submission, "confirm_url": links.confirm_url(submission)},
+    }
 
 
 def queue_notices(version):
@@ -96,44 +121,57 @@ def queue_notices(version):
     newest = {}
     for submission in Submission.objects.subscribed().order_by("created_at"):
         newest[submission.email_key] = submission
-    previous = version.number - 1
-    changes_url = (
-        settings.SITE_URL
-        + reverse("document_compare", args=[version.document.slug, previous, version.number])
-        if previous
-        else ""
-    )
     for submission in newest.values():
-        unsubscribe = links.unsubscribe_url(submission)
-        queue(
-            f"notice:{version.pk}:{submission.reference}", submission.email,
-            f"KommoGEN: {version.document.title}, version {version.number}",
-            "agreements/email/notice",
-            {"version": version, "changes_url": changes_url, "unsubscribe_url": unsubscribe},
-            submission=submission, notice_of=version,
-            headers={"List-Unsubscribe": f"<{unsubscribe}>",
-                     "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"},
-        )  # fmt: skip
+        queue(f"notice:{version.pk}:{submission.reference}", "notice", submission.email,
+              submission=submission, notice_of=version)  # fmt: skip
+
+
+@composer("notice")
+def notice(message):
+    version, submission = message.notice_of, message.submission
+    previous = version.number - 1
+    changes = reverse("document_compare", args=[version.document.slug, previous, version.number])
+    unsubscribe = links.unsubscribe_url(submission)
+    return {
+        "subject": f"KommoGEN: {version.document.title}, version {version.number}",
+        "template": "agreements/email/notice",
+        "context": {"version": version, "unsubscribe_url": unsubscribe,
+                    "changes_url": settings.SITE_URL + changes if previous else ""},
+        "headers": {"List-Unsubscribe": f"<{unsubscribe}>",
+                    "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"},
+    }  # fmt: skip
 
 
 def queue_for_withdrawal(withdrawal):
-    queue(
-        f"operator:{withdrawal.reference}", settings.KOMMOGEN_OPERATOR_EMAIL,
-        f"[KommoGEN] Consent withdrawn {withdrawal.reference}", "agreements/email/withdrawal",
-        {"record": withdrawal,
-         "admin_url": admin_link("agreements_withdrawal_change", withdrawal)},
-        withdrawal=withdrawal,
-    )  # fmt: skip
+    queue(f"operator:{withdrawal.reference}", "operator_withdrawal",
+          settings.KOMMOGEN_OPERATOR_EMAIL, withdrawal=withdrawal)  # fmt: skip
+
+
+@composer("operator_withdrawal")
+def operator_withdrawal(message):
+    withdrawal = message.withdrawal
+    return {
+        "subject": f"[KommoGEN] Consent withdrawn {withdrawal.reference}",
+        "template": "agreements/email/withdrawal",
+        "context": {"record": withdrawal,
+                    "admin_url": admin_link("agreements_withdrawal_change", withdrawal)},
+    }  # fmt: skip
 
 
 def queue_withdrawal_confirmation(withdrawal, addresses):
     """The link that makes a typed withdrawal take effect, to the requests' address."""
     for address in sorted(addresses):
-        queue(
-            f"withdraw:{withdrawal.reference}:{hashlib.sha256(address.encode()).hexdigest()[:16]}",
-            address,
-            "Confirm that you withdraw your consent to KommoGEN",
-            "agreements/email/confirm_withdrawal",
-            {"withdrawal": withdrawal, "confirm_url": links.confirm_withdrawal_url(withdrawal)},
-            withdrawal=withdrawal,
-        )  # fmt: skip
+        digest = hashlib.sha256(address.encode()).hexdigest()[:16]
+        queue(f"withdraw:{withdrawal.reference}:{digest}", "confirm_withdrawal", address,
+              withdrawal=withdrawal)  # fmt: skip
+
+
+@composer("confirm_withdrawal")
+def confirm_withdrawal(message):
+    withdrawal = message.withdrawal
+    return {
+        "subject": "Confirm that you withdraw your consent to KommoGEN",
+        "template": "agreements/email/confirm_withdrawal",
+        "context": {"withdrawal": withdrawal,
+                    "confirm_url": links.confirm_withdrawal_url(withdrawal)},
+    }  # fmt: skip

@@ -24,9 +24,12 @@ class OutboxMessage(models.Model):
     key = models.CharField(
         max_length=120, unique=True, help_text="What it is about: a message is queued once."
     )
+    kind = models.CharField(
+        max_length=30, blank=True, help_text="How the worker words it (outbox/messages.py)."
+    )
     recipient = models.CharField(max_length=254)
     subject = models.CharField(max_length=300)
-    text = models.TextField(help_text="The plain-text part.")
+    text = models.TextField(blank=True, help_text="The plain-text part (worded when sent).")
     html = models.TextField(blank=True, help_text="The HTML part.")
     headers = models.JSONField(default=dict, blank=True, help_text="Extra email headers.")
     notice_of = models.ForeignKey(
