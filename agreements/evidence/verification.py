@@ -147,14 +147,20 @@ def _content_break(event, texts):
     text = texts.get(event.version_id) if event.version_id else None
     if event.version_id and (text is None or text.version.fingerprint != event.fingerprint):
         return "edited: its fingerprint does not match the published version"
+    broken = _shown_texts_break(event, texts) or (text.problem() if text else "")
+    if broken:
+        return broken
+    if hash_record(record(event, text.version if text else None)) != event.hash:
+        return "edited: its content no longer matches its hash"
+    return ""
+
+
+def _shown_texts_break(event, texts):
+    """Whether every text the event names is the published one, unedited, or ""."""
     for shown in event.texts or []:
         linked = texts.get((shown.get("document"), shown.get("version")))
         if linked is None or text_of(linked.version) != shown:
             return f"edited: the {shown.get('document')} text it names is not as published"
         if linked.problem():
             return linked.problem()
-    if text and text.problem():
-        return text.problem()
-    if hash_record(record(event, text.version if text else None)) != event.hash:
-        return "edited: its content no longer matches its hash"
     return ""
