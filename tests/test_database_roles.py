@@ -15,7 +15,7 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
-from .live import needs
+from .live import drop_database, needs
 
 GRANTS = settings.BASE_DIR / "deploy" / "postgres" / "grants.sql"
 
@@ -53,8 +53,8 @@ def owner_database_and_site_role(server):
     try:
         yield with_path(server, database=name), with_path(server, role, password, name), role
     finally:
+        drop_database(name, with_path(server, database="postgres"))
         with psycopg.connect(with_path(server, database="postgres"), autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
             admin.execute(f'DROP ROLE "{role}"')
 
 
