@@ -12,6 +12,7 @@ import pytest
 from django.conf import settings
 from django.core import mail, signing
 from django.core.management import call_command
+from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
@@ -368,3 +369,27 @@ def test_a_mail_server_that_fails_never_keeps_the_visitor_from_the_receipt(send_
     assert response.status_code == 302 and response["Location"] == submission.get_absolute_url()
     call_command("deliver", "--once")  # fails, and will try again
     assert {m.state for m in submission.messages.all()} == {"pending"}
+
+
+def test_a_request_its_events_messages_and_rate_count_are_written_in_one_commit(send_request):
+    """Counted as the transactions the site opens at the outermost level (each one commit
+    in production; in a test they are savepoints inside the test's own transaction)."""
+    outermost, test_level = [], len(connection.savepoint_ids)
+
+    def watch(execute, sql, params, many, context):
+        if sql.startswith("SAVEPOINT") and len(connection.savepoint_ids) == test_level:
+            outermost.append(sql)
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(watch):
+        assert send_request().status_code == 302
+    assert len(outermost) == 1
+    assert Submission.objects.get().messages.count() == 2
+
+
+def test_requests_refused_by_their_form_count_towards_the_rate_limit(send_request, settings):
+    settings.KOMMOGEN_RATE_LIMIT = "2/600"
+    assert send_request(name="").status_code == 400
+    assert send_request(website="https://spam.example").status_code == 400
+    assert send_request().status_code == 429
+    assert Submission.objects.count() == 0

@@ -4,7 +4,7 @@ reference and private receipt address, and the one normalisation of email addres
 import secrets
 import unicodedata
 
-from django.db import models, transaction
+from django.db import connection, models
 from django.urls import reverse
 from django.utils import timezone
 
@@ -151,11 +151,18 @@ class RateCounter(models.Model):
 
     @classmethod
     def hit(cls, key, window):
-        """Count one more request; the count including it."""
-        with transaction.atomic():
-            counter, created = cls.objects.get_or_create(key=key, window=window)
-            if created:
-                cls.objects.filter(window__lt=window - 1).delete()  # old windows
-            cls.objects.filter(pk=counter.pk).update(count=models.F("count") + 1)
-            counter.refresh_from_db(fields=["count"])
-        return counter.count
+        """Count one more request, in one statement (an upsert, atomic on SQLite and
+        PostgreSQL alike); the count including it."""
+        table, quote = cls._meta.db_table, connection.ops.quote_name
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {quote(table)} ({quote('key')}, {quote('window')}, {quote('count')})"
+                f" VALUES (%s, %s, 1) ON CONFLICT ({quote('key')}, {quote('window')})"
+                f" DO UPDATE SET {quote('count')} = {quote(table)}.{quote('count')} + 1"
+                f" RETURNING {quote('count')}",
+                [key, window],
+            )  # fmt: skip
+            count = cursor.fetchone()[0]
+        if count == 1:  # the first of a new window: forget the windows before the last
+            cls.objects.filter(window__lt=window - 1).delete()
+        return count

@@ -1,6 +1,7 @@
 """The home page with its contact form, and the contact form's own page: a request is
 checked by its form and recorded by one call to the evidence."""
 
+from django.db import transaction
 from django.shortcuts import redirect, render
 
 from ..documents.models import Document
@@ -48,18 +49,33 @@ def contact(request):
     if request.method != "POST":
         page = safe_page(request.GET.get("from"), request.path)
         return render_contact(request, ContactForm.blank(versions, page))
-    if over_rate_limit(request, "contact"):
-        return too_many_requests(request)
     form = ContactForm(request.POST, versions=versions)
     if not form.is_valid():
-        return contact_refused(request, form)
+        limited = over_rate_limit(request, "contact")
+        return too_many_requests(request) if limited else contact_refused(request, form)
+    outcome = counted_and_recorded(request, form)
+    if outcome is TOO_MANY:
+        return too_many_requests(request)
+    if isinstance(outcome, recording.StaleVersions):
+        return contact_refused(request, form.mark_stale(), outcome.current)
+    if isinstance(outcome, recording.FormAlreadySent):
+        return render(request, "agreements/already_sent.html", status=409)
+    return redirect(outcome)
+
+
+TOO_MANY = object()
+
+
+@transaction.atomic
+def counted_and_recorded(request, form):
+    """One commit per request: its count towards the rate limit and its record (or the
+    count alone, when it is refused). The submission, or why it was not recorded."""
+    if over_rate_limit(request, "contact"):
+        return TOO_MANY
     shown = evidence_context(
         request, form.token.page, form.token.rendered_at, SUBMIT_LABEL, "contact"
     )
     try:
-        submission = recording.record_submission(form, shown)
-    except recording.StaleVersions as stale:
-        return contact_refused(request, form.mark_stale(), stale.current)
-    except recording.FormAlreadySent:
-        return render(request, "agreements/already_sent.html", status=409)
-    return redirect(submission)
+        return recording.record_submission(form, shown)
+    except (recording.StaleVersions, recording.FormAlreadySent) as refusal:
+        return refusal  # its own savepoint is rolled back; the count stays

@@ -65,17 +65,23 @@ def admin_link(name, record):
 
 def queue_for_submission(submission):
     """The operator's email, the visitor's copy of the receipt, the confirmation of the
-    notifications box if ticked, and a Kommo lead if Kommo is configured."""
-    ref = submission.reference
-    queue(f"operator:{ref}", "operator_request", settings.KOMMOGEN_OPERATOR_EMAIL,
-          submission=submission)  # fmt: skip
-    queue(f"receipt:{ref}", "receipt_copy", submission.email, submission=submission)
+    notifications box if ticked, and a Kommo lead if Kommo is configured: in one INSERT
+    (the submission is new, so none of their keys can exist yet)."""
+    ref, about = submission.reference, {"submission": submission}
+    messages = [
+        OutboxMessage(key=f"operator:{ref}", kind="operator_request",
+                      recipient=settings.KOMMOGEN_OPERATOR_EMAIL, **about),
+        OutboxMessage(key=f"receipt:{ref}", kind="receipt_copy", recipient=submission.email,
+                      **about),
+    ]  # fmt: skip
     if submission.notifications_consent:
-        queue(f"confirm:{ref}", "confirm_notifications", submission.email,
-              submission=submission)  # fmt: skip
+        messages.append(OutboxMessage(key=f"confirm:{ref}", kind="confirm_notifications",
+                                      recipient=submission.email, **about))  # fmt: skip
     if kommo.configured():
-        queue(f"kommo:{ref}", "kommo_lead", settings.KOMMO_BASE_URL, submission=submission,
-              channel=OutboxMessage.Channel.KOMMO)  # fmt: skip
+        messages.append(OutboxMessage(key=f"kommo:{ref}", kind="kommo_lead",
+                                      recipient=settings.KOMMO_BASE_URL,
+                                      channel=OutboxMessage.Channel.KOMMO, **about))  # fmt: skip
+    OutboxMessage.objects.bulk_create(messages)
 
 
 @composer("operator_request")
