@@ -283,6 +283,8 @@ KOMMOGEN_OUTBOX_MAX_ATTEMPTS = env_int("KOMMOGEN_OUTBOX_MAX_ATTEMPTS", 8)
 KOMMO_BASE_URL = os.environ.get("KOMMO_BASE_URL", "").rstrip("/")
 KOMMO_TOKEN = os.environ.get("KOMMO_TOKEN", "")
 KOMMO_TIMEOUT = env_int("KOMMO_TIMEOUT", 10)
+# Kommo answers 429 above 7 requests a second per account; the worker spaces its calls.
+KOMMO_REQUESTS_PER_SECOND = env_int("KOMMO_REQUESTS_PER_SECOND", 6)
 
 # Email: the console by default; SMTP when DJANGO_EMAIL_HOST is set.
 KOMMOGEN_OPERATOR_EMAIL = os.environ.get("KOMMOGEN_OPERATOR_EMAIL", "gen@kommogen.com")

@@ -17,7 +17,7 @@ from django.core import mail
 from django.core.management import call_command
 
 from agreements.models import OutboxMessage, Submission
-from agreements.outbox.delivery import backoff
+from agreements.outbox.delivery import backoff, deliver_due
 
 from .live import free_port
 
@@ -26,9 +26,13 @@ class Inbox:
     """An aiosmtpd handler keeping every message it receives."""
 
     def __init__(self):
-        self.messages = []
+        self.messages, self.peers, self.refuse = [], set(), 0
 
     async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's API)
+        self.peers.add(session.peer)  # one per connection
+        if self.refuse:
+            self.refuse -= 1
+            return "451 Try again later"
         self.messages.append(email.message_from_bytes(envelope.content, policy=policy.default))
         return "250 OK"
 
@@ -111,6 +115,29 @@ def test_a_failing_mail_server_is_retried_with_backoff_then_given_up_and_retried
     call_command("deliver", "--once")
     assert len(smtp_server.messages) == 2
     assert set(OutboxMessage.objects.values_list("state", flat=True)) == {"sent"}
+
+
+def test_the_worker_sends_over_one_connection_and_reconnects_after_a_refusal(
+    send_request, smtp_server, settings
+):
+    settings.KOMMOGEN_RATE_LIMIT = ""
+    for _ in range(3):
+        send_request()
+    smtp_server.refuse = 1
+    call_command("deliver", "--once")
+    assert len(smtp_server.messages) == 5 and len(smtp_server.peers) == 2
+    [refused] = OutboxMessage.objects.filter(state="pending")
+    assert "451" in refused.last_error
+    for _ in range(3):
+        send_request()
+    call_command("deliver", "--once")
+    assert len(smtp_server.messages) == 11 and len(smtp_server.peers) == 3
+
+
+def test_a_worker_told_to_stop_sends_no_further_message(send_request, smtp_server):
+    send_request()
+    assert deliver_due(stopping=lambda: len(smtp_server.messages) >= 1) == (1, 0)
+    assert OutboxMessage.objects.filter(state="pending").count() == 1
 
 
 def test_a_message_the_worker_was_sending_when_it_died_is_never_sent_again(

@@ -14,7 +14,7 @@ from datetime import timedelta
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
+from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -54,34 +54,38 @@ def message_id(message):
     return f"<outbox-{message.pk}.{int(message.created_at.timestamp())}@{host}>"
 
 
-def send(message):
+def send(message, mail):
     email = EmailMultiAlternatives(
         message.subject,
         message.text,
         settings.DEFAULT_FROM_EMAIL,
         [message.recipient],
         headers={"Message-ID": message_id(message), **message.headers},
+        connection=mail,
     )
     if message.html:
         email.attach_alternative(message.html, "text/html")
     for attachment in message.attachments:
         email.attach(attachment["name"], attachment["content"], attachment["content_type"])
+    mail.open()  # opened here, it stays open for the next message (Django's backend)
     email.send()
 
 
-def deliver(message):
-    """Send one claimed message and record the outcome; True when it went out."""
+def deliver(message, mail):
+    """Send one claimed message and record the outcome; True when it went out.
+    mail: the connection to the mail server, kept open between messages."""
     try:
         if not message.text:  # worded now, not in the request that queued it
             compose(message)
         if message.channel == OutboxMessage.Channel.KOMMO:
             kommo.send(message)
         else:
-            send(message)
+            send(message, mail)
     except kommo.KommoUnavailable as error:
         failed(message, error, error.retry_after)
         return False
     except Exception as error:  # any failure of the mail server: retried later
+        mail.close()  # the next message opens a fresh connection
         failed(message, error)
         return False
     with transaction.atomic():
@@ -106,17 +110,22 @@ def failed(message, error, retry_after=None):
     )
 
 
-def deliver_due(limit=None):
-    """Deliver every message due now (at most limit): (sent, failed)."""
+def deliver_due(limit=None, stopping=lambda: False):
+    """Deliver every message due now (at most limit, and none after stopping() is true),
+    over one connection to the mail server: (sent, failed)."""
     sent = failures = 0
-    while limit is None or sent + failures < limit:
-        message = claim_next()
-        if message is None:
-            break
-        if deliver(message):
-            sent += 1
-        else:
-            failures += 1
+    mail = get_connection()
+    try:
+        while (limit is None or sent + failures < limit) and not stopping():
+            message = claim_next()
+            if message is None:
+                break
+            if deliver(message, mail):
+                sent += 1
+            else:
+                failures += 1
+    finally:
+        mail.close()
     return sent, failures
 
 

@@ -21,7 +21,7 @@ class Command(BaseCommand):
         signal.signal(signal.SIGTERM, self.stop)
         signal.signal(signal.SIGINT, self.stop)
         while True:
-            sent, failed = deliver_due()
+            sent, failed = deliver_due(stopping=lambda: self.stopping)
             if sent or failed:
                 self.stdout.write(f"Sent {sent}, failed {failed} (retried later).")
             if once or self.stopping:
@@ -29,4 +29,4 @@ class Command(BaseCommand):
             time.sleep(interval)
 
     def stop(self, signum, frame):
-        self.stopping = True  # finish the message being sent, then exit
+        self.stopping = True  # finish the message being sent, send no other, exit
