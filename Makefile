@@ -75,9 +75,11 @@ pytest: install-dev checkers
 test-fast: install-dev
 	$(TEST_KEYS) $(BIN)/pytest -q --no-cov -m "not live" $(PYTEST_ARGS)
 
-# Benchmarks, by hand (not part of make test): about 12 minutes; see bench/README.md.
-bench: install
+# Benchmarks, by hand (not part of make test): about 15 minutes; see bench/README.md.
+# The outbox's needs the local SMTP sink of the tests (aiosmtpd): install-dev.
+bench: install-dev
 	$(BIN)/python -m bench.run
+	$(BIN)/python -m bench.outbox
 
 lock: install-dev
 	$(BIN)/pip install --quiet pip-tools

@@ -3,6 +3,7 @@ copy of the receipt), written in the same transaction as the records that cause 
 delivered later by the worker (manage.py deliver), never inside a request."""
 
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone
 
 
@@ -71,6 +72,10 @@ class OutboxMessage(models.Model):
     class Meta:
         ordering = ["-created_at"]
         verbose_name = "outbox message"
+        indexes = [  # the worker's next message, without walking past every sent one
+            models.Index(fields=["next_attempt_at", "id"], condition=Q(state="pending"),
+                         name="outbox_pending_due"),
+        ]  # fmt: skip
 
     def __str__(self):
         return self.key
