@@ -4,14 +4,17 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('agreements', '0015_messages_worded_by_the_worker'),
+        ("agreements", "0015_messages_worded_by_the_worker"),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='outboxmessage',
-            index=models.Index(condition=models.Q(('state', 'pending')), fields=['next_attempt_at', 'id'], name='outbox_pending_due'),
+            model_name="outboxmessage",
+            index=models.Index(
+                condition=models.Q(("state", "pending")),
+                fields=["next_attempt_at", "id"],
+                name="outbox_pending_due",
+            ),
         ),
     ]
