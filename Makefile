@@ -7,7 +7,8 @@ MANAGE := $(BIN)/python manage.py
 # Production-like values for the deployment check (never used to serve anything).
 DEPLOY_ENV = DJANGO_DEBUG=false KOMMOGEN_HTTPS=true DJANGO_ALLOWED_HOSTS=www.kommogen.com \
 	DJANGO_SECRET_KEY=deploy-check-$$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n') \
-	KOMMOGEN_EVIDENCE_KEY=deploy-check-evidence-key
+	KOMMOGEN_EVIDENCE_KEY=deploy-check-evidence-key \
+	KOMMOGEN_SIGNING_KEY=$$(head -c 32 /dev/urandom | base64)
 
 .PHONY: install install-dev checkers bench run admin test test-fast pytest lint migrations-check deploy-check lock clean
 
@@ -36,7 +37,12 @@ var/secret-key var/evidence-key:
 	mkdir -p var
 	umask 077 && $(PYTHON) -c 'import secrets; print(secrets.token_urlsafe(50))' > $@
 
-run: install var/secret-key var/evidence-key
+# The Ed25519 key that signs checkpoints and receipts: 32 random bytes, base64.
+var/signing-key:
+	mkdir -p var
+	umask 077 && $(PYTHON) -c 'import base64, secrets; print(base64.b64encode(secrets.token_bytes(32)).decode())' > $@
+
+run: install var/secret-key var/evidence-key var/signing-key
 	$(MANAGE) migrate --noinput
 	$(MANAGE) collectstatic --noinput --verbosity 0
 	$(MANAGE) load_content
@@ -48,7 +54,7 @@ run: install var/secret-key var/evidence-key
 	$(MANAGE) deliver & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 		$(BIN)/gunicorn -c gunicorn.conf.py
 
-admin: install var/secret-key var/evidence-key
+admin: install var/secret-key var/evidence-key var/signing-key
 	$(MANAGE) migrate --noinput
 	$(MANAGE) createsuperuser
 
@@ -66,7 +72,8 @@ deploy-check: install-dev
 # Tests run in production mode (DEBUG off) with a throwaway key.
 test: lint migrations-check deploy-check pytest
 
-TEST_KEYS = DJANGO_SECRET_KEY=tests-only-key-$$$$ KOMMOGEN_EVIDENCE_KEY=tests-only-evidence-key
+TEST_KEYS = DJANGO_SECRET_KEY=tests-only-key-$$$$ KOMMOGEN_EVIDENCE_KEY=tests-only-evidence-key \
+	KOMMOGEN_SIGNING_KEY=dGVzdHMtb25seSBzaWduaW5nIGtleSwgMzIgYnl0ZXM=
 
 pytest: install-dev checkers
 	$(TEST_KEYS) $(BIN)/pytest $(PYTEST_ARGS)

@@ -2,7 +2,8 @@
 
 documents/   Document, Version (+ Cancellation, ContentLoad): texts and their versions
 contact/     Submission (+ RateCounter): a contact request
-evidence/    AcceptanceEvent, ChainVerification: the evidence chain
+evidence/    AcceptanceEvent, ChainVerification: the evidence chain; MerkleNode,
+             Checkpoint: the tree over it and its signed checkpoints
 withdrawal/  Withdrawal: consent withdrawn, with its statutory clocks
 outbox/      OutboxMessage: what the site must tell someone, delivered by manage.py deliver
 """
@@ -28,12 +29,19 @@ from .documents.models import (
     next_number,
     review_fingerprint,
 )
-from .evidence.models import AcceptanceEvent, AppendOnlyViolation, ChainVerification
+from .evidence.models import (
+    AcceptanceEvent,
+    AppendOnlyViolation,
+    ChainVerification,
+    Checkpoint,
+    MerkleNode,
+)
 from .outbox.models import OutboxMessage
 from .withdrawal.models import Withdrawal
 
 __all__ = [
-    "AcceptanceEvent", "AppendOnlyViolation", "Cancellation", "ChainVerification",
+    "AcceptanceEvent", "AppendOnlyViolation", "Cancellation", "ChainVerification", "Checkpoint",
+    "MerkleNode",
     "ContentLoad", "Document", "OutboxMessage", "PersonalRecord", "PublishedVersionIsImmutable",
     "RateCounter", "Service", "Submission", "Version", "VersionQuerySet", "Withdrawal",
     "fingerprint_of", "new_receipt_token", "new_reference", "new_salt", "next_number",

@@ -4,9 +4,11 @@ Every value that differs between a laptop and production comes from one
 environment variable with a documented default (see README, "Configuration").
 """
 
+import base64
 import os
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -75,11 +77,39 @@ if not EVIDENCE_KEY:
         )
     EVIDENCE_KEY = "insecure-development-evidence-key"
 
+# The signing key: Ed25519, signs the evidence's checkpoints and receipts (C2SP signed
+# notes). Its public half is published at /evidence/; whoever holds the private half can
+# sign, so it is kept outside the database, like the evidence key. KOMMOGEN_SIGNING_KEY
+# (32 random bytes, base64), or else the file `make run` generates once.
+SIGNING_KEY_FILE = Path(os.environ.get("KOMMOGEN_SIGNING_KEY_FILE") or VAR_DIR / "signing-key")
+SIGNING_KEY = os.environ.get("KOMMOGEN_SIGNING_KEY", "")
+if not SIGNING_KEY and SIGNING_KEY_FILE.is_file():
+    SIGNING_KEY = SIGNING_KEY_FILE.read_text(encoding="utf-8").strip()
+if not SIGNING_KEY:
+    if not DEBUG:
+        raise ImproperlyConfigured(
+            "KOMMOGEN_SIGNING_KEY is not set, and there is no key file at "
+            f"{SIGNING_KEY_FILE}. Generate one once and keep it with your backups (python3 -c "
+            "'import base64, secrets; print(base64.b64encode(secrets.token_bytes(32)).decode())')."
+        )
+    SIGNING_KEY = "aW5zZWN1cmUtZGV2ZWxvcG1lbnQtc2lnbmluZy1rZXk="  # 32 bytes, development only
+try:
+    if len(base64.b64decode(SIGNING_KEY, validate=True)) != 32:
+        raise ValueError
+except ValueError:
+    raise ImproperlyConfigured("KOMMOGEN_SIGNING_KEY must be 32 bytes in base64.") from None
+
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", ["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", [])
 
 # The public address of the site, used in absolute links (feeds, receipts, emails).
 SITE_URL = os.environ.get("KOMMOGEN_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# The name of the evidence's transparency log: the first line of every checkpoint, and
+# the signing key's name. Set KOMMOGEN_SITE_URL before the first checkpoint is made.
+LOG_ORIGIN = os.environ.get("KOMMOGEN_LOG_ORIGIN") or urlsplit(SITE_URL).netloc + "/evidence"
+# An RFC 3161 time-stamping authority for the checkpoints (optional), like
+# http://timestamp.digicert.com; empty: no timestamps.
+TSA_URL = os.environ.get("KOMMOGEN_TSA_URL", "")
 # Where Django admin is served, e.g. "office-7f3k/": a path bots do not guess. Not a
 # secret (login is throttled and required); robots.txt names only the default one.
 ADMIN_PATH = os.environ.get("KOMMOGEN_ADMIN_PATH", "admin").strip("/") + "/"

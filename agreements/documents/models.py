@@ -92,6 +92,17 @@ class VersionQuerySet(models.QuerySet):
     delete.queryset_only = True
 
 
+def announce(version):
+    """In the publication's transaction: the notices to subscribers, and a checkpoint of
+    the evidence so far once it commits (if that fails, it is logged, and the timer
+    makes one within minutes)."""
+    from ..evidence.checkpoints import make_checkpoint  # evidence and the outbox use
+    from ..outbox.messages import queue_notices  # documents, so they come in here
+
+    queue_notices(version)
+    transaction.on_commit(make_checkpoint, robust=True)
+
+
 def fingerprint_of(source):
     """SHA-256 (hex) of the exact UTF-8 bytes served as the raw Markdown download."""
     return hashlib.sha256(normalise_source(source).encode("utf-8")).hexdigest()
@@ -250,9 +261,7 @@ class Version(models.Model):
                 effective_at=effective_at,
                 published_at=now,
             )
-            from ..outbox.messages import queue_notices  # the outbox uses documents
-
-            queue_notices(Version.objects.select_related("document").get(pk=draft.pk))
+            announce(Version.objects.select_related("document").get(pk=draft.pk))
         self.refresh_from_db()
         caching.forget()  # this process shows it at once; others within a second
         return self

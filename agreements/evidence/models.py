@@ -2,6 +2,7 @@
 and the results of verifying the whole chain."""
 
 from django.db import models
+from django.urls import reverse
 
 
 class AppendOnlyViolation(Exception):
@@ -130,4 +131,69 @@ class ChainVerification(models.Model):
     def __str__(self):
         if self.ok:
             return f"OK: {self.count} events, head hash {self.head_hash}"
+        if self.broken_position is None:
+            return f"BROKEN: {self.reason}"
         return f"BROKEN at position {self.broken_position}: {self.reason}"
+
+
+class MerkleNode(models.Model):
+    """A complete subtree of the Merkle tree over the events (agreements/evidence/
+    merkle.py): the hash of 2**level leaves from leaf index * 2**level. A function of
+    the chain: stored so that roots and proofs read a few nodes, never the whole chain."""
+
+    level = models.PositiveSmallIntegerField()
+    index = models.PositiveBigIntegerField()
+    hash = models.BinaryField(max_length=32)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["level", "index"], name="merkle_node_unique")
+        ]
+
+    def __str__(self):
+        return f"node {self.level}/{self.index}"
+
+
+class CheckpointQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise AppendOnlyViolation("Checkpoints are append-only.")
+
+    update.queryset_only = True
+
+    def delete(self):
+        raise AppendOnlyViolation("Checkpoints are append-only.")
+
+    delete.queryset_only = True
+
+
+class Checkpoint(models.Model):
+    """A signed statement of the tree's size and root (agreements/evidence/checkpoints.py):
+    the C2SP checkpoint as published, append-only, each naming the one before."""
+
+    tree_size = models.PositiveBigIntegerField(unique=True)
+    root_hash = models.CharField(max_length=64)  # hex; the note has it in base64
+    note = models.TextField()  # the signed note, byte for byte as published
+    previous_note_hash = models.CharField(max_length=64, blank=True)  # "" for the first
+    made_at = models.DateTimeField()
+    # RFC 3161 TimeStampResp (DER) over the note, when KOMMOGEN_TSA_URL is set.
+    timestamp = models.BinaryField(null=True, blank=True)
+
+    objects = CheckpointQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["tree_size"]
+        get_latest_by = "tree_size"
+
+    def __str__(self):
+        return f"checkpoint {self.tree_size}"
+
+    def save(self, *args, **kwargs):
+        if self.pk:
+            raise AppendOnlyViolation("Checkpoints are append-only.")
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return reverse("checkpoint", kwargs={"size": self.tree_size})
+
+    def delete(self, *args, **kwargs):
+        raise AppendOnlyViolation("Checkpoints are append-only.")

@@ -10,7 +10,8 @@ from django.utils import timezone
 
 from ..documents.models import Version
 from .chain import GENESIS_HASH, hash_record, record, text_of
-from .models import AcceptanceEvent, ChainVerification
+from .checkpoints import checkpoint_problems
+from .models import AcceptanceEvent, ChainVerification, Checkpoint
 
 
 @dataclass(frozen=True)
@@ -23,7 +24,9 @@ class Verification:
 
     def __str__(self):
         if self.ok:
-            return f"OK: {self.count} events, head hash {self.head_hash}"
+            return f"OK: {self.count} events, head hash {self.head_hash}{self.reason}"
+        if self.broken_position is None:
+            return f"BROKEN: {self.reason}"
         return f"BROKEN at position {self.broken_position}: {self.reason}"
 
 
@@ -105,10 +108,24 @@ def verify_events(events):
     return problems
 
 
-def verify_and_remember():
-    """verify_chain(), its result kept for admin's evidence sheets (ChainVerification)."""
-    started = timezone.now()
+def verify_with_checkpoints():
+    """verify_chain(), then every checkpoint against the chain (checkpoints.py)."""
     result = verify_chain()
+    if not result.ok:
+        return result
+    problem = checkpoint_problems(result.count)
+    if problem:
+        return Verification(False, result.count, result.head_hash, None, problem)
+    latest = Checkpoint.objects.order_by("-tree_size").first()
+    covered = f"; checkpoints OK, the latest covers {latest.tree_size}" if latest else ""
+    return Verification(True, result.count, result.head_hash, reason=covered)
+
+
+def verify_and_remember():
+    """The whole verification, its result kept for admin's evidence sheets
+    (ChainVerification)."""
+    started = timezone.now()
+    result = verify_with_checkpoints()
     ChainVerification.objects.create(
         started_at=started, finished_at=timezone.now(), ok=result.ok, count=result.count,
         head_hash=result.head_hash, broken_position=result.broken_position,

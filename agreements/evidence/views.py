@@ -4,17 +4,22 @@ page that says what the evidence proves and how to check it."""
 from functools import lru_cache
 
 from django.conf import settings
-from django.http import HttpResponse
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
 
 from ..contact.models import Submission
 from ..withdrawal.models import Withdrawal
-from . import chain
+from . import chain, merkle, notes
+from .models import Checkpoint
+from .receipts import signed_receipt
 
 
 def render_receipt(request, template, name, owner):
     """A receipt's private page: never indexed, its address never sent on as a referrer."""
-    context = {name: owner, "events": chain.events_of(owner)}
+    receipt, checkpoint = signed_receipt(owner)
+    context = {name: owner, "events": chain.events_of(owner), "checkpoint": checkpoint,
+               "signature": receipt["signature"]}  # fmt: skip
     response = render(request, template, context)
     response["X-Robots-Tag"] = "noindex"
     response["Referrer-Policy"] = "no-referrer"
@@ -29,7 +34,7 @@ def receipt(request, token):
 def receipt_json(request, token):
     owner = Submission.objects.filter(receipt_token=token).first()
     owner = owner or get_object_or_404(Withdrawal, receipt_token=token)
-    body = chain.canonical(chain.receipt_body(owner))
+    body = chain.canonical(signed_receipt(owner)[0])
     response = HttpResponse(body, content_type="application/json")
     response["Content-Disposition"] = f'inline; filename="{owner.reference}.json"'
     response["X-Robots-Tag"] = "noindex"
@@ -49,3 +54,74 @@ def receipt_checker():
 
 def evidence_page(request):
     return render(request, "agreements/evidence.html", {"recipe": receipt_checker()})
+
+
+# --- The transparency log: checkpoints, proofs, the key (public, plain text and JSON) ---
+
+IMMUTABLE = "public, max-age=31536000, immutable"
+
+
+def plain_text(text, cache_control="no-cache"):
+    response = HttpResponse(text, content_type="text/plain; charset=utf-8")
+    response["Cache-Control"] = cache_control
+    return response
+
+
+def proof_json(data):
+    response = JsonResponse(data)
+    response["Cache-Control"] = IMMUTABLE  # between published checkpoints, never changes
+    return response
+
+
+def checkpoint_list(request):
+    page = Paginator(Checkpoint.objects.order_by("-tree_size"), 100).get_page(
+        request.GET.get("page")
+    )
+    return render(request, "agreements/checkpoints.html",
+                  {"page": page, "verifier_key": notes.verifier_key()})  # fmt: skip
+
+
+def checkpoint(request, size):
+    return plain_text(get_object_or_404(Checkpoint, tree_size=size).note, IMMUTABLE)
+
+
+def latest_checkpoint(request):
+    latest = Checkpoint.objects.order_by("-tree_size").first()
+    if latest is None:
+        raise Http404("No checkpoint yet.")
+    return plain_text(latest.note)
+
+
+def checkpoint_timestamp(request, size):
+    stamped = get_object_or_404(Checkpoint, tree_size=size, timestamp__isnull=False)
+    response = HttpResponse(bytes(stamped.timestamp), content_type="application/timestamp-reply")
+    response["Content-Disposition"] = f'attachment; filename="checkpoint-{size}.tsr"'
+    return response
+
+
+def verifier_key(request):
+    return plain_text(notes.verifier_key() + "\n")
+
+
+def inclusion(request, position, size):
+    """The proof that event `position` is in the tree of checkpoint `size`."""
+    checkpoint = get_object_or_404(Checkpoint, tree_size=size)
+    if not 0 < position <= size:
+        raise Http404("That checkpoint does not cover that event.")
+    hashes = merkle.inclusion_proof(position - 1, size)
+    return proof_json({"position": position, "leaf_index": position - 1, "tree_size": size,
+                       "root_hash": notes.b64(bytes.fromhex(checkpoint.root_hash)),
+                       "hashes": [notes.b64(node) for node in hashes]})  # fmt: skip
+
+
+def consistency(request, old, new):
+    """The proof that checkpoint `old`'s tree is the beginning of checkpoint `new`'s."""
+    first = get_object_or_404(Checkpoint, tree_size=old)
+    second = get_object_or_404(Checkpoint, tree_size=new)
+    if old > new:
+        raise Http404("The first checkpoint must be the older one.")
+    hashes = merkle.consistency_proof(old, new)
+    return proof_json({"old_size": old, "new_size": new,
+                       "old_root_hash": notes.b64(bytes.fromhex(first.root_hash)),
+                       "new_root_hash": notes.b64(bytes.fromhex(second.root_hash)),
+                       "hashes": [notes.b64(node) for node in hashes]})  # fmt: skip

@@ -11,6 +11,7 @@ from django.urls import reverse
 
 from ..contact.models import Submission
 from ..evidence import chain
+from ..evidence.receipts import signed_receipt
 from ..notices import links
 from . import kommo
 from .models import OutboxMessage
@@ -98,7 +99,8 @@ def operator_request(message):
 @composer("receipt_copy")
 def receipt_copy(message):
     submission = message.submission
-    receipt_json = chain.canonical(chain.receipt_body(submission)).decode()
+    receipt, _checkpoint = signed_receipt(submission)
+    receipt_json = chain.canonical(receipt).decode()
     return {
         "subject": f"Your request to KommoGEN ({submission.reference}): your receipt",
         "template": "agreements/email/receipt",

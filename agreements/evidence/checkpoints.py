@@ -1,0 +1,148 @@
+"""Checkpoints: the tree's size and root, signed by the site, published for good.
+
+A checkpoint is a C2SP tlog-checkpoint (c2sp.org/tlog-checkpoint): the log's origin, the
+tree size and the base64 root hash, one per line, signed as a C2SP signed note. Whoever
+saves one can later hold the operator to it: every later checkpoint must be consistent
+with it (an RFC 9162 consistency proof), and every event it covers has an inclusion
+proof against it. One is made on each publication and every few minutes when new
+events exist (manage.py make_checkpoint, a systemd timer in deploy/).
+
+With KOMMOGEN_TSA_URL, each checkpoint's note also gets an RFC 3161 timestamp from that
+authority: a third party's word that the note existed at that time.
+"""
+
+import base64
+import hashlib
+import logging
+import urllib.request
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from rfc3161_client import PKIStatus, TimestampRequestBuilder, decode_timestamp_response
+
+from . import merkle, notes
+from .chain import lock_chain
+from .models import Checkpoint
+
+logger = logging.getLogger(__name__)
+
+
+class TimestampRefused(Exception):
+    """The time-stamping authority did not grant a timestamp for the note."""
+
+
+def checkpoint_text(size, root):
+    return f"{settings.LOG_ORIGIN}\n{size}\n{notes.b64(root)}\n"
+
+
+def parse_checkpoint(text):
+    """(origin, size, root bytes) of a checkpoint's text; ValueError if malformed."""
+    lines = text.split("\n")
+    if len(lines) < 4 or not lines[1].isdigit():
+        raise ValueError("Not a checkpoint.")
+    root = base64.b64decode(lines[2], validate=True)
+    if len(root) != 32:
+        raise ValueError("A checkpoint's root hash is 32 bytes.")
+    return lines[0], int(lines[1]), root
+
+
+def note_hash(note):
+    return hashlib.sha256(note.encode()).hexdigest()
+
+
+def make_checkpoint():
+    """A new checkpoint when the chain has grown since the last one (else None).
+
+    The tree is extended outside any lock (the bulk of the work the first time); the
+    checkpoint is written under the chain's lock, naming the one before it. Its
+    timestamp, if any, is asked for before that, so no request waits on the authority.
+    """
+    size = merkle.extend_tree()
+    last = Checkpoint.objects.order_by("-tree_size").first()
+    if size == 0 or (last and last.tree_size >= size):
+        return None
+    note = notes.sign_note(checkpoint_text(size, merkle.root(size)))
+    stamp = None
+    if settings.TSA_URL:
+        try:
+            stamp = timestamp(note)
+        except TimestampRefused as refused:  # the checkpoint matters more: made without
+            logger.error("No timestamp for checkpoint %s: %s", size, refused)
+    try:
+        with transaction.atomic():
+            lock_chain()
+            newest = Checkpoint.objects.order_by("-tree_size").first()
+            if (newest and newest.pk) != (last and last.pk):
+                return None  # another process made one meanwhile; the next run goes on
+            return Checkpoint.objects.create(
+                tree_size=size, root_hash=merkle.root(size).hex(), note=note,
+                previous_note_hash=note_hash(last.note) if last else "",
+                made_at=timezone.now(), timestamp=stamp,
+            )  # fmt: skip
+    except IntegrityError:
+        return None
+
+
+def covering(position):
+    """The first checkpoint whose tree holds the event at `position`, or None."""
+    return Checkpoint.objects.filter(tree_size__gte=position).order_by("tree_size").first()
+
+
+def timestamp(note):
+    """The RFC 3161 answer (DER) of KOMMOGEN_TSA_URL for the note; TimestampRefused."""
+    request = TimestampRequestBuilder().data(note.encode()).nonce(nonce=True).build()
+    http = urllib.request.Request(
+        settings.TSA_URL, data=request.as_bytes(), method="POST",
+        headers={"Content-Type": "application/timestamp-query"},
+    )  # fmt: skip
+    try:
+        with urllib.request.urlopen(http, timeout=10) as answer:
+            response = decode_timestamp_response(answer.read())
+    except (OSError, ValueError) as error:
+        raise TimestampRefused(f"{type(error).__name__}: {error}") from None
+    info = response.tst_info
+    granted = response.status in (PKIStatus.GRANTED, PKIStatus.GRANTED_WITH_MODS)
+    if not granted or info.nonce != request.nonce:
+        raise TimestampRefused(f"The authority answered {response.status_string or 'no'}.")
+    if info.message_imprint.message != hashlib.sha512(note.encode()).digest():
+        raise TimestampRefused("The timestamp is for another text.")
+    return response.as_bytes()
+
+
+def checkpoint_problems(chain_length):
+    """What is wrong with the checkpoints against the chain of `chain_length` events
+    (verify_evidence), or "": each one's signature, its root against the chain's own
+    hashes and the stored tree, its link to the one before, their consistency."""
+    checkpoints = list(Checkpoint.objects.order_by("tree_size"))
+    roots = merkle.prefix_roots([c.tree_size for c in checkpoints if c.tree_size <= chain_length])
+    previous, vkey = None, notes.verifier_key()
+    for checkpoint in checkpoints:
+        problem = one_checkpoint_problem(checkpoint, previous, roots, vkey, chain_length)
+        if problem:
+            return f"checkpoint {checkpoint.tree_size}: {problem}"
+        previous = checkpoint
+    return ""
+
+
+def one_checkpoint_problem(checkpoint, previous, roots, vkey, chain_length):
+    try:
+        _origin, size, root = parse_checkpoint(notes.open_note(checkpoint.note, vkey))
+    except ValueError:
+        return "its signature does not verify (the checkpoint was edited)"
+    if size != checkpoint.tree_size or root.hex() != checkpoint.root_hash:
+        return "its row does not say what its signed note says"
+    if checkpoint.previous_note_hash != (note_hash(previous.note) if previous else ""):
+        return "the checkpoint before it was deleted or changed"
+    if size > chain_length:
+        return f"it covers {size} events, the chain has {chain_length}: events were dropped"
+    if roots[size] != root:
+        return "the chain's events no longer hash to its root: the chain was rewritten"
+    if merkle.root(size) != root:
+        return "the stored Merkle tree no longer matches it"
+    if previous and not merkle.verify_consistency(
+        previous.tree_size, size, bytes.fromhex(previous.root_hash), root,
+        merkle.consistency_proof(previous.tree_size, size),
+    ):  # fmt: skip
+        return "it is not consistent with the checkpoint before it"
+    return ""
