@@ -119,6 +119,7 @@ class LiveSite:
 
 
 def start_site(database_url, workers=3, access_log="/dev/null", **extra_env):
+    port = free_port()
     env = {
         **os.environ,
         "DATABASE_URL": database_url,
@@ -127,9 +128,9 @@ def start_site(database_url, workers=3, access_log="/dev/null", **extra_env):
         "KOMMOGEN_RATE_LIMIT": "0",
         "KOMMOGEN_MIN_FILL_SECONDS": "0",
         "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "KOMMOGEN_SITE_URL": f"http://127.0.0.1:{port}",  # what receipts and feeds name
         **extra_env,
     }
-    port = free_port()
     site = LiveSite(f"http://127.0.0.1:{port}", env, server=None)
     for command in (["migrate", "-v0"], ["load_content"],
                     ["collectstatic", "--noinput", "-v0"]):  # fmt: skip

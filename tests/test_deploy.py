@@ -167,7 +167,12 @@ def test_every_scheduled_unit_and_the_worker_run_something_that_exists():
     from django.core.management import get_commands
 
     timers = sorted((DEPLOY / "systemd").glob("*.timer"))
-    assert {t.stem for t in timers} >= {"kommogen-backup", "kommogen-verify", "kommogen-retention"}
+    assert {t.stem for t in timers} >= {
+        "kommogen-backup",
+        "kommogen-verify",
+        "kommogen-retention",
+        "kommogen-checkpoint",
+    }
     services = [t.with_suffix(".service") for t in timers]
     services.append(DEPLOY / "systemd" / "kommogen-deliver.service")  # a service, not a timer
     for service in services:

@@ -47,13 +47,16 @@ def withdrawal_receipt(request, token):
 
 
 @lru_cache(maxsize=1)
-def receipt_checker():
-    """The program /evidence/ shows and offers: one file, Python's standard library only."""
-    return (settings.BASE_DIR / "static" / "evidence" / "check_receipt.py").read_text("utf-8")
+def receipt_verifier():
+    """The program /evidence/ shows and offers: one file, Python and `cryptography`."""
+    return (settings.BASE_DIR / "static" / "evidence" / "verify_receipt.py").read_text("utf-8")
 
 
 def evidence_page(request):
-    return render(request, "agreements/evidence.html", {"recipe": receipt_checker()})
+    return render(request, "agreements/evidence.html", {
+        "verifier": receipt_verifier(), "verifier_key": notes.verifier_key(),
+        "latest": Checkpoint.objects.order_by("-tree_size").first(), "tsa": settings.TSA_URL,
+    })  # fmt: skip
 
 
 # --- The transparency log: checkpoints, proofs, the key (public, plain text and JSON) ---

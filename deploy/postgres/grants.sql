@@ -9,11 +9,11 @@ BEGIN;
 GRANT USAGE ON SCHEMA public TO :"site_role";
 GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO :"site_role";
 GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO :"site_role";
--- Append-only: the acceptance events, cancellations, content loads and the record of
--- chain verifications.
+-- Append-only: the acceptance events, cancellations, content loads, the record of
+-- chain verifications, the signed checkpoints and the Merkle tree's nodes.
 REVOKE UPDATE, DELETE, TRUNCATE ON
     agreements_acceptanceevent, agreements_cancellation, agreements_contentload,
-    agreements_chainverification
+    agreements_chainverification, agreements_checkpoint, agreements_merklenode
     FROM :"site_role";
 -- Drafts are edited and deleted (the triggers refuse it for published versions);
 -- documents are never deleted; requests are erased by blanking, never deleted.
