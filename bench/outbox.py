@@ -12,6 +12,7 @@ at once and KOMMO_REQUESTS_PER_SECOND=0 turns the spacing off, to measure the wo
 Environment: BENCH_OUTBOX_SIZES (1000,10000): messages in each backlog.
 """
 
+import base64
 import email
 import json
 import os
@@ -129,6 +130,7 @@ def drain(workdir, size, sink_port, kommo_port):
         "DATABASE_URL": f"sqlite:///{workdir / f'outbox-{size}.sqlite3'}",
         "DJANGO_SECRET_KEY": secrets.token_urlsafe(40),
         "KOMMOGEN_EVIDENCE_KEY": secrets.token_urlsafe(40),
+        "KOMMOGEN_SIGNING_KEY": base64.b64encode(secrets.token_bytes(32)).decode(),
         "KOMMOGEN_RATE_LIMIT": "", "KOMMOGEN_MIN_FILL_SECONDS": "0",
         "DJANGO_EMAIL_HOST": "127.0.0.1", "DJANGO_EMAIL_PORT": str(sink_port),
         "DJANGO_EMAIL_USE_TLS": "false",

@@ -7,6 +7,7 @@ BENCH_SCALES (10000,100000,1000000), BENCH_POSTGRES_URL (a PostgreSQL URL whose 
 CREATE DATABASE; by default the local kommogen role, skipped if it does not answer).
 """
 
+import base64
 import gzip
 import http.client
 import json
@@ -79,6 +80,7 @@ class Site:
             "DJANGO_SETTINGS_MODULE": "bench.settings",
             "DJANGO_SECRET_KEY": secrets.token_urlsafe(40),
             "KOMMOGEN_EVIDENCE_KEY": secrets.token_urlsafe(32),
+            "KOMMOGEN_SIGNING_KEY": base64.b64encode(secrets.token_bytes(32)).decode(),
             "DJANGO_DEBUG": "false",
             "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
             "DATABASE_URL": database_url,
@@ -345,6 +347,17 @@ def timed_command(site, *args, repeat=1):
     return {"seconds": min(r[0] for r in runs), "peak_mb": max(r[1] for r in runs)}
 
 
+PROOF_COUNT = 1000
+# Inclusion proofs for events spread over the log, and consistency proofs, against the
+# checkpoint just made: each reads O(log n) stored nodes in one query.
+PROOFS = (
+    "from agreements.evidence import merkle\n"
+    f"for i in range({PROOF_COUNT // 2}):\n"
+    "    merkle.inclusion_proof(i * 7919 %% %(size)d, %(size)d)\n"
+    "    merkle.consistency_proof(1 + i * 104729 %% %(size)d, %(size)d)\n"
+)
+
+
 def evidence_at_scale(workdir, results):
     """4: verify_evidence and export_evidence on growing logs; seeds only the difference."""
     site = Site(workdir, f"sqlite:///{workdir / 'evidence.sqlite3'}")
@@ -357,14 +370,22 @@ def evidence_at_scale(workdir, results):
                        env=site.env, check=True, capture_output=True)  # fmt: skip
         seed_seconds, seeded = time.perf_counter() - start, scale
         repeat = 5 if scale <= 10_000 else 3 if scale < 1_000_000 else 1  # short: noisier
+        checkpoint = timed_command(site, "make_checkpoint")  # extends the tree to `scale`
         verify = timed_command(site, *verify_args, repeat=repeat)
         export = timed_command(site, *export_args, repeat=repeat)
+        proofs = timed_command(site, "shell", "-c", PROOFS % {"size": scale})
         results["evidence"][str(scale)] = {
             "seed_seconds": seed_seconds, "verify": verify, "export": export,
             "verify_us_per_event": verify["seconds"] / scale * 1e6,
             "export_us_per_event": export["seconds"] / scale * 1e6,
+            "checkpoint": checkpoint, "proofs": proofs,
+            "proof_ms": proofs["seconds"] / PROOF_COUNT * 1000,
         }  # fmt: skip
         log(f"evidence {scale}: {results['evidence'][str(scale)]}")
+    # The steady state: a checkpoint after 1,000 more events on the largest log.
+    subprocess.run([PYTHON, "-m", "bench.seed", "1000"], cwd=BASE, env=site.env, check=True,
+                   capture_output=True)  # fmt: skip
+    results["next_checkpoint"] = timed_command(site, "make_checkpoint")
 
 
 # --- the report ------------------------------------------------------------------
@@ -487,6 +508,17 @@ def markdown(results):
             f"{e['export']['seconds']:.1f} | {e['export_us_per_event']:.1f} | "
             f"{e['export']['peak_mb']:.0f} |"
         )
+    lines += ["", "| Events | make_checkpoint s (tree extended from the size before) | "
+              "its peak MB | one proof ms (inclusion or consistency) | proofs peak MB |",
+              "| --- | --- | --- | --- | --- |"]  # fmt: skip
+    for scale, e in results["evidence"].items():
+        lines.append(f"| {int(scale):,} | {e['checkpoint']['seconds']:.1f} | "
+                     f"{e['checkpoint']['peak_mb']:.0f} | {e['proof_ms']:.2f} | "
+                     f"{e['proofs']['peak_mb']:.0f} |")  # fmt: skip
+    following = results.get("next_checkpoint")
+    if following:
+        lines += ["", f"The next checkpoint, 1,000 events later: {following['seconds']:.2f} s, "
+                  f"{following['peak_mb']:.0f} MB."]  # fmt: skip
     t = results["transfer"]
     lines += ["", f"/agreement/: {t['html_bytes']:,} B of HTML, {t['html_gzip_bytes']:,} B "
               f"gzipped; stylesheets {t['css_br_bytes']:,} B as brotli. Worker RSS after load: "
