@@ -6,6 +6,7 @@ from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.db import OperationalError
 from django.shortcuts import render
+from django.utils import translation
 
 logger = logging.getLogger(__name__)
 
@@ -62,4 +63,28 @@ class DatabaseUnavailableMiddleware:
         # agreement_number=None: the footer must not query a database that is down.
         response = render(request, "503.html", {"agreement_number": None}, status=503)
         response["Retry-After"] = str(settings.KOMMOGEN_RETRY_AFTER_SECONDS)
+        return response
+
+
+class PathLanguage:
+    """The language of a public page is in its address (/ru/…, /vi/…, English without a
+    prefix), never guessed from the browser: a visitor is offered their language (the
+    switcher, and a suggestion in the page), never sent to it. Admin, for signed-in staff
+    only, follows the browser's language."""
+
+    admin_prefixes = (f"/{settings.ADMIN_PATH}", "/markdownx/")
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.path_info.startswith(self.admin_prefixes):
+            language = translation.get_language_from_request(request)
+        else:
+            language = translation.get_language_from_path(request.path_info)
+        language = language or settings.LANGUAGE_CODE
+        translation.activate(language)
+        request.LANGUAGE_CODE = language
+        response = self.get_response(request)
+        response.headers.setdefault("Content-Language", language)
         return response

@@ -141,6 +141,7 @@ MIDDLEWARE = [
     "kommogen_site.middleware.public_request_size",
     "kommogen_site.middleware.admin_pages",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "kommogen_site.middleware.PathLanguage",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -205,7 +206,11 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
+# English at today's addresses, Russian under /ru/, Vietnamese under /vi/: the language
+# of a page is in its address, never guessed (kommogen_site/middleware.py, PathLanguage).
 LANGUAGE_CODE = "en"
+LANGUAGES = [("en", "English"), ("ru", "Русский"), ("vi", "Tiếng Việt")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path
@@ -10,7 +11,8 @@ from agreements.documents.views import drafts_staff_only
 from . import views
 
 urlpatterns = [
-    path("", include("agreements.urls")),  # the public pages, tried first
+    # The public pages, tried first: English at the root, the others under /ru/, /vi/.
+    *i18n_patterns(path("", include("agreements.urls")), prefix_default_language=False),
     path("robots.txt", views.robots_txt, name="robots_txt"),
     path("healthz", views.healthz, name="healthz"),
     path("favicon.ico", views.favicon),

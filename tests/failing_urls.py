@@ -1,7 +1,9 @@
 """Views that fail on purpose, to see the error pages a visitor would get."""
 
 from django.db import OperationalError
-from django.urls import include, path
+from django.urls import path
+
+from kommogen_site.urls import urlpatterns as site
 
 
 def fails(request):
@@ -15,5 +17,5 @@ def database_down(request):
 urlpatterns = [
     path("fails/", fails),
     path("database-down/", database_down),
-    path("", include("kommogen_site.urls")),
+    *site,
 ]

@@ -8,10 +8,16 @@ from datetime import timedelta
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy as _
 
 from . import caching
 from .rendering import normalise_source, render_markdown
+
+
+# The languages of the site and of its documents; English is the original of every text.
+ENGLISH = "en"
+LANGUAGES = [("en", "English"), ("ru", "Русский"), ("vi", "Tiếng Việt")]
 
 
 class PublishedVersionIsImmutable(Exception):
@@ -22,21 +28,26 @@ class Document(models.Model):
     class Slug(models.TextChoices):
         """The documents, their public addresses and their names: the one source of both."""
 
-        AGREEMENT = "agreement", "User Agreement (public offer)"
-        PRIVACY = "privacy", "Privacy Policy"
-        CONSENT = "consent", "Consent to the processing of personal data"
+        AGREEMENT = "agreement", _("User Agreement (public offer)")
+        PRIVACY = "privacy", _("Privacy Policy")
+        CONSENT = "consent", _("Consent to the processing of personal data")
 
     slug = models.SlugField(
         unique=True,
         choices=Slug.choices,
         help_text="The document's public address: /agreement/, /privacy/ or /consent/.",
     )
+    prevailing_language = models.CharField(
+        max_length=5, choices=LANGUAGES, default=ENGLISH,
+        help_text="The language whose text prevails if a translation differs from it; "
+        "every translated page says so.",
+    )  # fmt: skip
 
     class Meta:
         ordering = ["slug"]
 
     def __str__(self):
-        return self.title
+        return str(self.title)
 
     def get_absolute_url(self):
         return reverse("document_current", kwargs={"document": self.slug})
@@ -63,11 +74,14 @@ class VersionQuerySet(models.QuerySet):
     def scheduled(self, at=None):
         return self.not_cancelled().filter(effective_at__gt=at or timezone.now())
 
-    def current_of_each(self, slugs, at=None):
-        """{slug: current version} of each document, without their texts, in one query;
-        None when one of them has no version in effect."""
+    def in_language(self, language):
+        return self.filter(language=language)
+
+    def current_of_each(self, slugs, at=None, language=ENGLISH):
+        """{slug: current version in `language`} of each document, without their texts, in
+        one query; None when one of them has no version in effect in that language."""
         versions = {}
-        in_effect = self.in_effect(at).filter(document__slug__in=slugs)
+        in_effect = self.in_effect(at).filter(document__slug__in=slugs, language=language)
         in_effect = in_effect.defer("source", "html", "toc_html").select_related("document")
         for version in in_effect.order_by("document", "-number"):
             versions.setdefault(version.document.slug, version)
@@ -122,6 +136,16 @@ class Version(models.Model):
         editable=False,
         help_text="Given at publication: 1, 2, 3… per document, never reused. Empty for a draft.",
     )
+    language = models.CharField(
+        max_length=5, choices=LANGUAGES, default=ENGLISH,
+        help_text="The language of this text. A translation is numbered 1, 2, 3… in its "
+        "own language.",
+    )  # fmt: skip
+    translates = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="translations",
+        limit_choices_to={"language": ENGLISH, "number__isnull": False},
+        help_text="For a translation: the published English version it translates.",
+    )  # fmt: skip
     title = models.CharField(max_length=200, help_text="The title shown above the text.")
     source = models.TextField(
         help_text="The text in Markdown. Number clauses as “1.1.” at the start of a "
@@ -163,7 +187,8 @@ class Version(models.Model):
         ordering = ["document", "-number"]
         constraints = [
             models.UniqueConstraint(
-                fields=["document", "number"], name="version_number_unique_per_document"
+                fields=["document", "language", "number"],
+                name="version_number_unique_per_document_language",
             ),
             models.CheckConstraint(
                 condition=models.Q(number__isnull=True)
@@ -177,9 +202,10 @@ class Version(models.Model):
         permissions = [("publish_version", "Can publish a version")]
 
     def __str__(self):
+        language = "" if self.language == ENGLISH else f" ({self.language})"
         if self.is_published:
-            return f"{self.document} v{self.number}"
-        return f"{self.document} draft #{self.pk}"
+            return f"{self.document} v{self.number}{language}"
+        return f"{self.document} draft #{self.pk}{language}"
 
     def save(self, *args, **kwargs):
         if self.is_published:
@@ -193,11 +219,17 @@ class Version(models.Model):
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):
-        if not self.is_published:
-            return reverse("document_draft", kwargs={"document": self.document.slug, "pk": self.pk})
-        return reverse(
-            "document_version", kwargs={"document": self.document.slug, "number": self.number}
-        )
+        with translation.override(self.language):  # /ru/agreement/v/1/ for a Russian one
+            if not self.is_published:
+                kwargs = {"document": self.document.slug, "pk": self.pk}
+                return reverse("document_draft", kwargs=kwargs)
+            kwargs = {"document": self.document.slug, "number": self.number}
+            return reverse("document_version", kwargs=kwargs)
+
+    def get_raw_url(self):
+        with translation.override(self.language):
+            kwargs = {"document": self.document.slug, "number": self.number}
+            return reverse("document_version_raw", kwargs=kwargs)
 
     def delete(self, *args, **kwargs):
         if self.is_published or Version.objects.filter(pk=self.pk, number__isnull=False).exists():
@@ -217,15 +249,10 @@ class Version(models.Model):
     def is_cancelled(self):
         return self.is_published and hasattr(self, "cancellation")
 
-    def get_raw_url(self):
-        return reverse(
-            "document_version_raw",
-            kwargs={"document": self.document.slug, "number": self.number},
-        )
-
     def clean(self):
         if "\x00" in self.source:
             raise ValidationError({"source": "The text contains a NUL character."})
+        refuse_unless_it_names_its_original(self)
 
     def publish(self, *, effective_at=None, summary=None):
         """Freeze this draft as the document's next numbered version.
@@ -243,7 +270,9 @@ class Version(models.Model):
             if draft.is_published:
                 raise PublishedVersionIsImmutable(f"{draft} is already published.")
             summary = draft.summary if summary is None else summary
+            refuse_unless_it_names_its_original(draft)
             versions = Version.objects.filter(document_id=draft.document_id)
+            versions = versions.in_language(draft.language)  # numbered per language
             number = next_number(versions)
             previous = versions.not_cancelled().order_by("-number").first()
             source = normalise_source(draft.source)
@@ -289,6 +318,21 @@ class Version(models.Model):
         return Version.objects.create(
             document=self.document, title=self.title, source=self.source, summary=""
         )
+
+
+def refuse_unless_it_names_its_original(version):
+    """A translation names the published English version of its document it translates;
+    an English version names none."""
+    original = version.translates
+    if version.language == ENGLISH:
+        if original is not None:
+            raise ValidationError({"translates": "An English version translates nothing."})
+        return
+    if original is None or not original.is_published or original.language != ENGLISH:
+        raise ValidationError({"translates": "Choose the published English version this "
+                                             "translates."})  # fmt: skip
+    if original.document_id != version.document_id:
+        raise ValidationError({"translates": "It must be a version of the same document."})
 
 
 def refuse_unless_it_follows(previous, fingerprint, effective_at):
