@@ -14,7 +14,6 @@ from django.utils.translation import gettext_lazy as _
 from . import caching
 from .rendering import normalise_source, render_markdown
 
-
 # The languages of the site and of its documents; English is the original of every text.
 ENGLISH = "en"
 LANGUAGES = [("en", "English"), ("ru", "Русский"), ("vi", "Tiếng Việt")]
