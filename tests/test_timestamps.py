@@ -53,7 +53,8 @@ class LocalAuthority:
                  "-nodes", "-keyout", "ca.key", "-out", "ca.crt", "-days", "2",
                  "-subj", "/CN=Test Root")  # fmt: skip
         self.run("req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
-                 "-nodes", "-keyout", "tsa.key", "-out", "tsa.csr", "-subj", "/CN=Test TSA")  # fmt: skip
+                 "-nodes", "-keyout", "tsa.key", "-out", "tsa.csr",
+                 "-subj", "/CN=Test TSA")  # fmt: skip
         self.run("x509", "-req", "-in", "tsa.csr", "-CA", "ca.crt", "-CAkey", "ca.key",
                  "-CAcreateserial", "-out", "tsa.crt", "-days", "2",
                  "-extfile", "tsa.cnf", "-extensions", "tsa_cert")  # fmt: skip
@@ -109,8 +110,9 @@ def test_each_checkpoint_is_timestamped_by_the_authority_and_published_beside_it
     checkpoint = make_checkpoint()
     answer = bytes(checkpoint.timestamp)
     response = decode_timestamp_response(answer)
-    verifier = VerifierBuilder(roots=[authority.certificate("ca.crt")],
-                               tsa_certificate=authority.certificate("tsa.crt")).build()  # fmt: skip
+    verifier = VerifierBuilder(
+        roots=[authority.certificate("ca.crt")], tsa_certificate=authority.certificate("tsa.crt")
+    ).build()
     assert verifier.verify_message(response, checkpoint.note.encode())
     download = client.get(f"/evidence/checkpoints/{checkpoint.tree_size}.tsr")
     assert download["Content-Type"] == "application/timestamp-reply"
