@@ -85,6 +85,9 @@ class PathLanguage:
         language = language or settings.LANGUAGE_CODE
         translation.activate(language)
         request.LANGUAGE_CODE = language
-        response = self.get_response(request)
+        try:
+            response = self.get_response(request)
+        finally:
+            translation.deactivate()  # the next request starts in English, as it should
         response.headers.setdefault("Content-Language", language)
         return response

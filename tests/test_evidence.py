@@ -162,11 +162,12 @@ def test_csv_export_guards_against_formula_injection(send_request, capsys):
 
     assert spreadsheet_safe("=HYPERLINK(1)") == "'=HYPERLINK(1)"
     assert spreadsheet_safe("+1") == "'+1" and spreadsheet_safe("plain") == "plain"
-    # What a visitor controls reaches the export: the language header of their browser.
+    # The language recorded is the page's, not the browser's header (which the visitor
+    # controls, and which once reached the export as a formula).
     send_request(HTTP_ACCEPT_LANGUAGE='=HYPERLINK("http://evil.example")')
     call_command("export_evidence")
     rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
-    assert rows and all(row["language"].startswith("'=HYPERLINK") for row in rows)
+    assert rows and all(row["language"] == "en" for row in rows)
 
 
 def drop_version_triggers():
@@ -178,6 +179,7 @@ def test_the_privacy_policy_shown_is_recorded_with_its_own_fingerprints(nine_eve
     privacy = documents["privacy"]
     assert {
         "document": "privacy",
+        "language": "en",
         "version": privacy.number,
         "fingerprint": privacy.fingerprint,
         "html_fingerprint": hashlib.sha256(privacy.html.encode()).hexdigest(),

@@ -8,6 +8,7 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from ..evidence.chain import Context
+from ..documents.languages import reading_language
 from .models import RateCounter
 
 
@@ -71,8 +72,8 @@ def evidence_context(request, page, form_rendered_at, submit_label, form_name):
         page=page,
         form_name=form_name,
         form_rendered_at=form_rendered_at,
-        submit_label=submit_label,
-        language=request.headers.get("Accept-Language", "")[:35],
+        submit_label=str(submit_label),  # the words on the button, in the page's language
+        language=reading_language(),  # the language of the texts and wording shown
         client_ip=client_ip(request),
         user_agent=request.headers.get("User-Agent", "")[:500],
     )

@@ -13,7 +13,7 @@ from functools import lru_cache
 
 from django.conf import settings
 from django.http import HttpResponse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.cache import get_conditional_response
 from django.utils.http import http_date
 
@@ -39,10 +39,10 @@ def page_version():
 
 
 def etag_for(*versions):
-    """A weak ETag: the page is the same text, though a proxy may recompress it."""
-    return _etag(
-        tuple(f"{v.pk}:{v.fingerprint}:{v.is_cancelled:d}" if v else "-" for v in versions)
-    )
+    """A weak ETag: the page is the same text, though a proxy may recompress it. It names
+    the page's language too: the same versions are drawn in each language's words."""
+    parts = tuple(f"{v.pk}:{v.fingerprint}:{v.is_cancelled:d}" if v else "-" for v in versions)
+    return _etag((translation.get_language() or "en", *parts))
 
 
 @lru_cache(maxsize=256)
@@ -105,7 +105,8 @@ PAGE_CACHE_SIZE = 64
 
 
 def document_state(slug, load):
-    """(current, upcoming) of a document: load() → that pair, called when stale."""
+    """(current, upcoming) of a document (slug: its slug and language): load() → that
+    pair, called when stale."""
     state = _states.get(slug)
     if state is None or not state.is_fresh():
         current, upcoming = load()

@@ -6,6 +6,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.decorators import method_decorator
+from django.utils import translation
 from django.views import View
 
 from .caching import (
@@ -16,7 +17,8 @@ from .caching import (
     last_modified_of,
     not_modified,
 )
-from .models import Document, Version
+from .languages import is_outdated, reading_language
+from .models import ENGLISH, Document, Version
 from .redline import redline
 
 
@@ -30,9 +32,11 @@ class DocumentPageMixin:
     template_name = "agreements/version.html"
 
     def versions(self):
-        return Version.objects.filter(document__slug=self.kwargs["document"]).select_related(
-            "document", "cancellation"
+        """The document's versions in the page's language."""
+        versions = Version.objects.filter(
+            document__slug=self.kwargs["document"], language=reading_language()
         )
+        return versions.select_related("document", "cancellation")
 
     def published_version(self, number):
         return get_object_or_404(self.versions().published(), number=number)
@@ -44,6 +48,7 @@ class DocumentPageMixin:
 
     def render_version(self, version, current, **extra):
         context = {"version": version, "current": current, "document": version.document}
+        context |= translation_context(version, self.kwargs["document"])
         if version.document.slug == Document.Slug.AGREEMENT:
             context["agreement_number"] = current.number if current else None
         return render(self.request, self.template_name, context | extra)
@@ -59,34 +64,52 @@ class DocumentPageMixin:
         return add_validators(response, etag, last_modified)
 
     def current_and_upcoming(self):
-        return current_and_upcoming(self.kwargs["document"])
+        return current_and_upcoming(self.kwargs["document"], reading_language())
 
 
-def current_and_upcoming(slug):
-    """(current, upcoming) versions of a document, remembered by this process for a
-    second at most (agreements/documents/caching.py)."""
+def current_and_upcoming(slug, language=ENGLISH):
+    """(current, upcoming) versions of a document in a language, remembered by this
+    process for a second at most (agreements/documents/caching.py)."""
 
     def load():  # only when stale: even building a queryset costs more than the rest
-        versions = Version.objects.filter(document__slug=slug)
+        versions = Version.objects.filter(document__slug=slug, language=language)
         versions = versions.select_related("document", "cancellation")
         return versions.current(), versions.scheduled().order_by("number").first()
 
-    return document_state(slug, load)
+    return document_state((slug, language), load)
+
+
+def translation_context(version, slug):
+    """For a page in another language than English: the current English version, and
+    whether this text is not (or not yet) the translation of it."""
+    if reading_language() == ENGLISH:
+        return {}
+    english, _upcoming = current_and_upcoming(slug)
+    return {
+        "english_current": english,
+        "outdated": is_outdated(version, english),
+        "untranslated": version.language == ENGLISH,
+    }
 
 
 def current_page_etag(slug):
-    """The ETag /<slug>/ has now (None while the document has no version in effect)."""
-    current, upcoming = current_and_upcoming(slug)
-    return etag_for(current, upcoming) if current else None
+    """The ETag /<slug>/ (English) has now (None while the document has no version in
+    effect); asked before the language of a request is known, so always in English."""
+    with translation.override(ENGLISH):
+        current, upcoming = current_and_upcoming(slug)
+        return etag_for(current, upcoming) if current else None
 
 
 class CurrentVersionView(DocumentPageMixin, View):
     def get(self, request, document):
         current, upcoming = self.current_and_upcoming()
+        english = current_and_upcoming(document)[0] if reading_language() != ENGLISH else None
+        if current is None and english is not None:  # not translated yet: the English text
+            current, upcoming = english, None
         if current is None:
             return self.no_published_version()
         return self.conditional(
-            [current, upcoming],
+            [current, upcoming, *([english] if english else [])],
             lambda: self.render_version(current, current, upcoming=upcoming, is_current_page=True),
         )
 
@@ -133,7 +156,10 @@ class CompareView(DocumentPageMixin, View):
 
 
 def raw_version(request, document, number):
-    version = get_object_or_404(Version.objects.published(), document__slug=document, number=number)
+    version = get_object_or_404(
+        Version.objects.published(), document__slug=document, number=number,
+        language=reading_language(),
+    )  # fmt: skip
     response = HttpResponse(
         version.source.encode("utf-8"), content_type="text/markdown; charset=utf-8"
     )

@@ -34,6 +34,7 @@ def text_of(version):
     """How a text shown to the visitor is named in a record."""
     return {
         "document": version.document.slug,
+        "language": version.language,
         "version": version.number,
         "fingerprint": version.fingerprint,
         "html_fingerprint": version.html_fingerprint,

@@ -47,7 +47,8 @@ class PublishedText:
 
 
 def published_texts():
-    """Every published version by primary key and by (document, number), re-hashed."""
+    """Every published version by primary key and by (document, language, number),
+    re-hashed."""
     texts = {}
     for version in Version.objects.published().select_related("document").iterator():
         html = hashlib.sha256(version.html.encode()).hexdigest()
@@ -55,7 +56,8 @@ def published_texts():
         html_ok = version.html_fingerprint in (None, html)
         version.source = version.html = version.toc_html = ""  # keep memory small
         text = PublishedText(version, source_ok, html_ok)
-        texts[version.pk] = texts[(version.document.slug, version.number)] = text
+        key = (version.document.slug, version.language, version.number)
+        texts[version.pk] = texts[key] = text
     return texts
 
 
@@ -175,8 +177,12 @@ def _content_break(event, texts):
 def _shown_texts_break(event, texts):
     """Whether every text the event names is the published one, unedited, or ""."""
     for shown in event.texts or []:
-        linked = texts.get((shown.get("document"), shown.get("version")))
-        if linked is None or text_of(linked.version) != shown:
+        language = shown.get("language", "en")  # events before languages name no language
+        linked = texts.get((shown.get("document"), language, shown.get("version")))
+        expected = text_of(linked.version) if linked else None
+        if expected and "language" not in shown:
+            del expected["language"]
+        if linked is None or expected != shown:
             return f"edited: the {shown.get('document')} text it names is not as published"
         if linked.problem():
             return linked.problem()

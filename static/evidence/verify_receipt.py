@@ -237,9 +237,10 @@ class Verifier:
         for event in self.receipt.get("events", []):
             record = event["record"]
             for text in record.get("texts") or []:
-                named[(text["document"], text["version"])] = text["fingerprint"]
-            if record.get("document") and record.get("fingerprint"):
-                named[(record["document"], record["version"])] = record["fingerprint"]
+                key = (text.get("language", "en"), text["document"], text["version"])
+                named[key] = text["fingerprint"]
+            if not record.get("texts") and record.get("document") and record.get("fingerprint"):
+                named[("en", record["document"], record["version"])] = record["fingerprint"]
         return named
 
     def fingerprints(self):
@@ -247,8 +248,9 @@ class Verifier:
             self.skip("The texts' fingerprints were not compared with the site's downloads "
                       "(offline).")  # fmt: skip
             return
-        for (document, version), fingerprint in sorted(self.texts().items()):
-            path = f"/{document}/v/{version}.md"
+        for (language, document, version), fingerprint in sorted(self.texts().items()):
+            prefix = "" if language == "en" else f"/{language}"
+            path = f"{prefix}/{document}/v/{version}.md"
             if hashlib.sha256(self.fetch(path)).hexdigest() != fingerprint:
                 raise Failed(f"The text published at {self.site}{path} does not have the "
                              "fingerprint the events record.")  # fmt: skip
