@@ -7,8 +7,8 @@ from django.conf import settings
 from django.shortcuts import render
 from django.utils import timezone
 
-from ..evidence.chain import Context
 from ..documents.languages import reading_language
+from ..evidence.chain import Context
 from .models import RateCounter
 
 

@@ -5,8 +5,8 @@ from django.contrib.admin.views.decorators import staff_member_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
-from django.utils.decorators import method_decorator
 from django.utils import translation
+from django.utils.decorators import method_decorator
 from django.views import View
 
 from .caching import (
