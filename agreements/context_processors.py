@@ -1,20 +1,36 @@
 """Values every template may use."""
 
 from django.conf import settings
+from django.urls import translate_url
+from django.utils import translation
 
 
 def current_agreement_number():
     """The footer's "User Agreement (version N)". Templates call it only when they show it,
     and document views pass the number they already have, so it costs no query there."""
+    from .documents.languages import reading_language
     from .documents.models import Document, Version
 
-    agreement = Version.objects.filter(document__slug=Document.Slug.AGREEMENT)
-    current = agreement.only("number").current()
+    agreement = Version.objects.filter(document__slug=Document.Slug.AGREEMENT).only("number")
+    current = agreement.filter(language=reading_language()).current()
+    current = current or agreement.filter(language="en").current()
     return current.number if current else None
+
+
+def languages(request):
+    """The page in every language of the site: [(code, name, path, is_this_page)], for the
+    switcher and the hreflang alternates. A path that exists in one language exists in
+    all (the same patterns under /ru/ and /vi/)."""
+    here = translation.get_language() or settings.LANGUAGE_CODE
+    pages = []
+    for code, name in settings.LANGUAGES:
+        pages.append((code, name, translate_url(request.path, code), code == here))
+    return pages
 
 
 def site(request):
     return {
+        "page_languages": lambda: languages(request),
         "site_url": settings.SITE_URL,
         "operator_time_zone": settings.OPERATOR_TIME_ZONE,
         "operator_email": settings.KOMMOGEN_OPERATOR_EMAIL,

@@ -18,7 +18,7 @@ def test_the_agreement_page_shows_the_current_version(client, publish):
     page = client.get("/agreement/")
     assert page.status_code == 200
     text = page.content.decode()
-    assert "<h1>User Agreement (public offer)</h1>" in text
+    assert '<h1 lang="en">User Agreement (public offer)</h1>' in text
     assert version.fingerprint in text
     assert 'id="clause-7-2"' in text and 'href="#section-7"' in text
     assert "UTC" in text and "Asia/Ho Chi Minh" in text
