@@ -112,7 +112,8 @@ def announce(version):
     from ..evidence.checkpoints import make_checkpoint  # evidence and the outbox use
     from ..outbox.messages import queue_notices  # documents, so they come in here
 
-    queue_notices(version)
+    if version.language == ENGLISH:  # the original: subscribers hear of it in their language
+        queue_notices(version)
     transaction.on_commit(make_checkpoint, robust=True)
 
 

@@ -8,6 +8,8 @@ import hashlib
 from django.conf import settings
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext as _
 
 from ..contact.models import Submission
 from ..evidence import chain
@@ -47,17 +49,38 @@ def compose(message):
         )  # fmt: skip
         message.subject = f"Lead {submission.reference}"
     else:
-        parts = COMPOSERS[message.kind](message)
-        context = {"site_url": settings.SITE_URL, **parts["context"]}
-        message.subject = parts["subject"]
-        message.text = render_to_string(f"{parts['template']}.txt", context)
-        message.html = render_to_string(f"{parts['template']}.html", context)
+        with translation.override(language_of(message)):  # the person's language
+            parts = COMPOSERS[message.kind](message)
+            context = {"site_url": settings.SITE_URL, **parts["context"]}
+            message.subject = str(parts["subject"])
+            message.text = render_to_string(f"{parts['template']}.txt", context)
+            message.html = render_to_string(f"{parts['template']}.html", context)
         message.attachments = parts.get("attachments", [])
         message.headers = parts.get("headers", {})
     fields = ["subject", "text", "html", "attachments", "headers"]
     OutboxMessage.objects.filter(pk=message.pk).update(
         **{name: getattr(message, name) for name in fields}
     )
+
+
+OPERATOR_KINDS = {"operator_request", "operator_withdrawal"}
+
+
+def language_of(message):
+    """The language a message is worded in: the page's language when the person sent
+    the request (emails to the operator: the site's own, English)."""
+    if message.kind in OPERATOR_KINDS:
+        return settings.LANGUAGE_CODE
+    submission = message.submission
+    if submission is None and message.withdrawal_id:
+        submission = message.withdrawal.submissions.order_by("-created_at").first()
+    language = submission.language if submission else ""
+    return language if language in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
+
+
+def absolute_url(name, *args):
+    """An address of the site in the active language, from KOMMOGEN_SITE_URL."""
+    return settings.SITE_URL + reverse(name, args=args)
 
 
 def admin_link(name, record):
@@ -102,11 +125,14 @@ def receipt_copy(message):
     receipt, _checkpoint = signed_receipt(submission)
     receipt_json = chain.canonical(receipt).decode()
     return {
-        "subject": f"Your request to KommoGEN ({submission.reference}): your receipt",
+        "subject": _("Your request to KommoGEN ({reference}): your receipt").format(
+            reference=submission.reference),
         "template": "agreements/email/receipt",
         "context": {"submission": submission,
                     "events": [event for event, _record in chain.events_of(submission)],
-                    "receipt_url": settings.SITE_URL + submission.get_absolute_url()},
+                    "receipt_url": settings.SITE_URL + submission.get_absolute_url(),
+                    "evidence_url": absolute_url("evidence"),
+                    "withdraw_url": absolute_url("withdraw")},
         "attachments": [{"name": f"{submission.reference}.json",
                          "content_type": "application/json", "content": receipt_json}],
     }  # fmt: skip
@@ -117,7 +143,7 @@ def confirm_notifications(message):
     """Double opt-in: the notifications consent takes effect by the link in this email."""
     submission = message.submission
     return {
-        "subject": "Confirm that you want notifications from KommoGEN",
+        "subject": _("Confirm that you want notifications from KommoGEN"),
         "template": "agreements/email/confirm_notifications",
         "context": {"submission": submission, "confirm_url": links.confirm_url(submission)},
     }
@@ -141,9 +167,11 @@ def notice(message):
     changes = reverse("document_compare", args=[version.document.slug, previous, version.number])
     unsubscribe = links.unsubscribe_url(submission)
     return {
-        "subject": f"KommoGEN: {version.document.title}, version {version.number}",
+        "subject": _("KommoGEN: {title}, version {number}").format(
+            title=version.document.title, number=version.number),
         "template": "agreements/email/notice",
         "context": {"version": version, "unsubscribe_url": unsubscribe,
+                    "version_url": settings.SITE_URL + version.get_absolute_url(),
                     "changes_url": settings.SITE_URL + changes if previous else ""},
         "headers": {"List-Unsubscribe": f"<{unsubscribe}>",
                     "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"},
@@ -178,7 +206,7 @@ def queue_withdrawal_confirmation(withdrawal, addresses):
 def confirm_withdrawal(message):
     withdrawal = message.withdrawal
     return {
-        "subject": "Confirm that you withdraw your consent to KommoGEN",
+        "subject": _("Confirm that you withdraw your consent to KommoGEN"),
         "template": "agreements/email/confirm_withdrawal",
         "context": {"withdrawal": withdrawal,
                     "confirm_url": links.confirm_withdrawal_url(withdrawal)},

@@ -5,12 +5,30 @@ from zoneinfo import ZoneInfo
 
 from django import template
 from django.conf import settings
+from django.utils import dateformat, translation
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
 from agreements.documents.rendering import with_clause_links
 
 register = template.Library()
+
+
+# A moment as each language writes it: day, month in words, year, and the time.
+MOMENT_FORMATS = {"en": "j F Y, H:i", "ru": "j E Y, H:i", "vi": r"j \t\h\á\n\g n \n\ă\m Y, H:i"}
+
+
+def in_words(moment):
+    """The moment in the active language: "27 November 2026, 12:00", "27 ноября 2026,
+    12:00", "27 tháng 11 năm 2026, 12:00"."""
+    language = translation.get_language() or "en"
+    return dateformat.format(moment, MOMENT_FORMATS.get(language, MOMENT_FORMATS["en"]))
+
+
+@register.filter
+def utc_day(moment):
+    """The moment in UTC, in the active language's words."""
+    return in_words(moment.astimezone(UTC)) if moment else ""
 
 
 @register.simple_tag
@@ -23,8 +41,8 @@ def dual_time(moment):
     return format_html(
         '<time datetime="{}">{} UTC</time> ({} {})',
         utc.isoformat(timespec="seconds").replace("+00:00", "Z"),
-        utc.strftime("%-d %B %Y, %H:%M"),
-        local.strftime("%-d %B %Y, %H:%M"),
+        in_words(utc),
+        in_words(local),
         settings.OPERATOR_TIME_ZONE.replace("_", " "),
     )
 
