@@ -349,7 +349,9 @@ def test_the_verifier_on_the_evidence_page_checks_a_receipt_and_an_email_with_th
     send_request(email="zoe@ärzte.de", consent_notifications="on")
     page = client.get("/evidence/").content.decode()
     assert notes.verifier_key() in page
-    code = re.search(r'aria-label="verify_receipt.py" lang="en"><code>(.*?)</code>', page, re.S).group(1)
+    code = re.search(
+        r'aria-label="verify_receipt.py" lang="en"><code>(.*?)</code>', page, re.S
+    ).group(1)
     program = tmp_path / "verify_receipt.py"
     program.write_text(html.unescape(code), encoding="utf-8")
     assert (

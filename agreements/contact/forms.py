@@ -16,6 +16,7 @@ from django.urls import Resolver404, resolve
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext_lazy as _
 
 from ..evidence.statements import Purpose, current_form_versions, statements
 from .models import Service
@@ -134,7 +135,8 @@ def single_line(value):
     headers in an email or lines in an export)."""
     if any(unicodedata.category(ch) == "Cc" for ch in value):
         raise forms.ValidationError(
-            "Use a single line, without line breaks or control characters.", code="single_line"
+            _("Use a single line, without line breaks or control characters."),
+            code="single_line",
         )
 
 
@@ -160,34 +162,35 @@ class ContactForm(ErrorsDescribeFields, forms.Form):
     """The request and its consents. Besides the fields, clean() checks the hidden token:
     genuine and fresh, not sent by a bot, and naming the versions still current."""
 
-    name = forms.CharField(max_length=100, label="Your name", validators=[single_line])
-    email = forms.EmailField(max_length=254, label="Email")
+    name = forms.CharField(max_length=100, label=_("Your name"), validators=[single_line])
+    email = forms.EmailField(max_length=254, label=_("Email"))
     contact = forms.CharField(
         max_length=100,
         required=False,
-        label="Phone or messenger handle (optional)",
+        label=_("Phone or messenger handle (optional)"),
         validators=[single_line],
     )
     company = forms.CharField(
-        max_length=200, required=False, label="Company (optional)", validators=[single_line]
+        max_length=200, required=False, label=_("Company (optional)"), validators=[single_line]
     )
     service = forms.ChoiceField(
-        choices=[("", "Choose a service"), *Service.choices], label="What is your request about?"
+        choices=[("", _("Choose a service")), *Service.choices],
+        label=_("What is your request about?"),
     )
     message = forms.CharField(
-        max_length=5000, widget=forms.Textarea(attrs={"rows": 6}), label="Message"
+        max_length=5000, widget=forms.Textarea(attrs={"rows": 6}), label=_("Message")
     )
     accept_agreement = forms.BooleanField(
-        error_messages={"required": "Please accept the User Agreement to send a request."}
+        error_messages={"required": _("Please accept the User Agreement to send a request.")}
     )
     consent_personal_data = forms.BooleanField(
         error_messages={
-            "required": "We need your consent to process your personal data to answer you."
+            "required": _("We need your consent to process your personal data to answer you.")
         }
     )
     consent_notifications = forms.BooleanField(required=False)
     # A field people never see: bots fill it in.
-    website = forms.CharField(required=False, label="Leave this field empty")
+    website = forms.CharField(required=False, label=_("Leave this field empty"))
     form_token = forms.CharField(widget=forms.HiddenInput, required=False)
 
     # How the form refuses a request that is not the visitor's own mistake in a field.

@@ -7,6 +7,7 @@ import unicodedata
 from django.db import connection, models
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 
 def normalise_email(value):
@@ -77,13 +78,13 @@ class PersonalRecord(models.Model):
 class Service(models.TextChoices):
     """What a request is about: the services of clause 2.1 of the User Agreement."""
 
-    IMPLEMENTATION = "implementation", "Kommo CRM implementation and configuration"
-    AUDIT = "audit", "CRM audit"
-    SUPPORT = "support", "Technical support and system maintenance"
-    LICENSES = "licenses", "Sale and renewal of Kommo licences"
-    DEVELOPMENT = "development", "Widgets, modules, integrations and custom software"
-    CONSULTING = "consulting", "Analytical and consulting services"
-    OTHER = "other", "Something else"
+    IMPLEMENTATION = "implementation", _("Kommo CRM implementation and configuration")
+    AUDIT = "audit", _("CRM audit")
+    SUPPORT = "support", _("Technical support and system maintenance")
+    LICENSES = "licenses", _("Sale and renewal of Kommo licences")
+    DEVELOPMENT = "development", _("Widgets, modules, integrations and custom software")
+    CONSULTING = "consulting", _("Analytical and consulting services")
+    OTHER = "other", _("Something else")
 
 
 class SubmissionQuerySet(models.QuerySet):

@@ -3,6 +3,7 @@ and the results of verifying the whole chain."""
 
 from django.db import models
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 
 
 class AppendOnlyViolation(Exception):
@@ -25,18 +26,18 @@ class AcceptanceEvent(models.Model):
     """One link of the evidence chain; see agreements/evidence/chain.py for its hash."""
 
     class Kind(models.TextChoices):
-        ACCEPTED = "accepted", "accepted"
-        CONSENT_GIVEN = "consent_given", "consent given"
-        CONSENT_REFUSED = "consent_refused", "consent refused"
-        WITHDRAWN = "withdrawn", "consent withdrawn"
-        ERASED = "erased", "personal data erased"
-        CONFIRMED = "confirmed", "consent confirmed (by the link in an email)"
-        NOTIFIED = "notified", "notice of a new version sent"
+        ACCEPTED = "accepted", _("accepted")
+        CONSENT_GIVEN = "consent_given", _("consent given")
+        CONSENT_REFUSED = "consent_refused", _("consent refused")
+        WITHDRAWN = "withdrawn", _("consent withdrawn")
+        ERASED = "erased", _("personal data erased")
+        CONFIRMED = "confirmed", _("consent confirmed (by the link in an email)")
+        NOTIFIED = "notified", _("notice of a new version sent")
 
     class Purpose(models.TextChoices):
-        AGREEMENT = "agreement", "User Agreement"
-        PERSONAL_DATA = "personal_data", "processing of personal data"
-        NOTIFICATIONS = "notifications", "informational notifications"
+        AGREEMENT = "agreement", _("User Agreement")
+        PERSONAL_DATA = "personal_data", _("processing of personal data")
+        NOTIFICATIONS = "notifications", _("informational notifications")
 
     position = models.PositiveBigIntegerField(unique=True, editable=False)
     previous_hash = models.CharField(max_length=64, unique=True, editable=False)

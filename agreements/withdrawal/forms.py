@@ -1,20 +1,21 @@
 """The withdrawal form: the email or the request's reference, and which consent."""
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from ..contact.forms import ErrorsDescribeFields
 from .models import Withdrawal
 
 
 class WithdrawalForm(ErrorsDescribeFields, forms.Form):
-    email = forms.EmailField(max_length=254, required=False, label="The email you gave us")
+    email = forms.EmailField(max_length=254, required=False, label=_("The email you gave us"))
     reference = forms.CharField(
-        max_length=16, required=False, label="Or the reference of your request (KG-…)"
+        max_length=16, required=False, label=_("Or the reference of your request (KG-…)")
     )
     scope = forms.ChoiceField(
         choices=Withdrawal.Scope.choices,
         widget=forms.RadioSelect,
-        label="Which consent to withdraw",
+        label=_("Which consent to withdraw"),
     )
 
     def clean_reference(self):
@@ -23,7 +24,7 @@ class WithdrawalForm(ErrorsDescribeFields, forms.Form):
     def clean(self):
         cleaned = super().clean()
         if not cleaned.get("email") and not cleaned.get("reference"):
-            raise forms.ValidationError("Give the email you used, or your request's reference.")
+            raise forms.ValidationError(_("Give the email you used, or your request's reference."))
         return cleaned
 
 

@@ -6,6 +6,7 @@ from datetime import timedelta
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from ..contact.models import PersonalRecord
 
@@ -14,8 +15,8 @@ class Withdrawal(PersonalRecord):
     """A visitor withdrew a consent; the operator must act within the statutory deadlines."""
 
     class Scope(models.TextChoices):
-        PERSONAL_DATA = "personal_data", "Consent to the processing of personal data"
-        NOTIFICATIONS = "notifications", "Consent to informational notifications only"
+        PERSONAL_DATA = "personal_data", _("Consent to the processing of personal data")
+        NOTIFICATIONS = "notifications", _("Consent to informational notifications only")
 
     submission_reference = models.CharField(max_length=16, blank=True)
     scope = models.CharField(max_length=20, choices=Scope.choices)
