@@ -10,7 +10,7 @@ DEPLOY_ENV = DJANGO_DEBUG=false KOMMOGEN_HTTPS=true DJANGO_ALLOWED_HOSTS=www.kom
 	KOMMOGEN_EVIDENCE_KEY=deploy-check-evidence-key \
 	KOMMOGEN_SIGNING_KEY=$$(head -c 32 /dev/urandom | base64)
 
-.PHONY: install install-dev checkers bench run admin test test-fast pytest lint migrations-check deploy-check lock clean
+.PHONY: install install-dev checkers bench run admin test test-fast pytest lint migrations-check deploy-check messages lock clean
 
 # Production installs requirements.lock only; the tests and lint add requirements-dev.lock.
 install: $(VENV)/.installed
@@ -88,6 +88,14 @@ test-fast: install-dev
 bench: install-dev
 	$(BIN)/python -m bench.run
 	$(BIN)/python -m bench.outbox
+
+# The interface's message catalogues (locale/): new strings of the code and templates into
+# the .po files, then compiled to the .mo files that are committed (make run needs no
+# gettext). Needs Debian's gettext.
+messages: install-dev var/secret-key var/evidence-key var/signing-key
+	$(MANAGE) makemessages -l ru -l vi --no-location --no-obsolete --ignore=.venv \
+		--ignore=node_modules --ignore=var --ignore=tests --ignore=bench --ignore=static
+	$(MANAGE) compilemessages --ignore=.venv
 
 lock: install-dev
 	$(BIN)/pip install --quiet pip-tools

@@ -19,12 +19,14 @@ def current_agreement_number():
 
 def languages(request):
     """The page in every language of the site: [(code, name, path, is_this_page)], for the
-    switcher and the hreflang alternates. A path that exists in one language exists in
-    all (the same patterns under /ru/ and /vi/)."""
+    switcher and the hreflang alternates: the same path under /ru/ and /vi/, except
+    where a view names the equivalents (a version's number differs by language)."""
     here = translation.get_language() or settings.LANGUAGE_CODE
+    known = getattr(request, "language_equivalents", {})  # set by views whose paths differ
     pages = []
     for code, name in settings.LANGUAGES:
-        pages.append((code, name, translate_url(request.path, code), code == here))
+        path = known.get(code) or translate_url(request.path, code)
+        pages.append((code, name, path, code == here))
     return pages
 
 

@@ -61,8 +61,10 @@ def healthz(request):
 
 
 def robots_txt(request):
-    lines = ["User-agent: *", "Disallow: /receipt/", "Disallow: /consent/withdraw/"]
-    lines += [f"Disallow: /{slug}/draft/" for slug in Document.Slug.values]
+    lines = ["User-agent: *"]
+    for prefix in ("", *(f"/{code}" for code, _name in settings.LANGUAGES[1:])):
+        lines += [f"Disallow: {prefix}/receipt/", f"Disallow: {prefix}/consent/withdraw/"]
+        lines += [f"Disallow: {prefix}/{slug}/draft/" for slug in Document.Slug.values]
     if settings.ADMIN_PATH == "admin/":
         # A custom admin path stays unlisted; admin pages also send X-Robots-Tag: noindex.
         lines.append("Disallow: /admin/")

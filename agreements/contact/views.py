@@ -4,7 +4,8 @@ checked by its form and recorded by one call to the evidence."""
 from django.db import transaction
 from django.shortcuts import redirect, render
 
-from ..documents.models import Document
+from ..documents.languages import reading_language
+from ..documents.models import ENGLISH, Document
 from ..evidence import recording
 from ..evidence.statements import SUBMIT_LABEL, current_form_versions
 from .clients import evidence_context, over_rate_limit, too_many_requests
@@ -18,11 +19,18 @@ def home(request):
         context["form"] = ContactForm.blank(versions, request.path)
         context["versions"] = versions
         context["agreement_number"] = versions[Document.Slug.AGREEMENT].number
+        context["english_texts"] = shows_english_texts(versions)
     return render(request, "agreements/home.html", context)
 
 
+def shows_english_texts(versions):
+    """A form in another language whose texts are (some of them) the English originals."""
+    return reading_language() != ENGLISH and any(v.language == ENGLISH for v in versions.values())
+
+
 def render_contact(request, form, status=200, **extra):
-    context = {"form": form, "versions": form.versions, "submit_label": SUBMIT_LABEL} | extra
+    context = {"form": form, "versions": form.versions, "submit_label": SUBMIT_LABEL,
+               "english_texts": shows_english_texts(form.versions)} | extra  # fmt: skip
     return render(request, "agreements/contact.html", context, status=status)
 
 

@@ -41,7 +41,7 @@ class DocumentAdmin(admin.ModelAdmin):
 
     @admin.display(description="Current version")
     def current_version(self, obj):
-        version = obj.versions.current()
+        version = obj.versions.in_language("en").current()
         return (
             f"v{version.number}, since {version.effective_at:%Y-%m-%d %H:%M} UTC"
             if version
@@ -50,7 +50,7 @@ class DocumentAdmin(admin.ModelAdmin):
 
     @admin.display(description="Scheduled")
     def scheduled_version(self, obj):
-        versions = obj.versions.scheduled().order_by("number")
+        versions = obj.versions.in_language("en").scheduled().order_by("number")
         return (
             ", ".join(f"v{v.number} on {v.effective_at:%Y-%m-%d %H:%M} UTC" for v in versions)
             or "—"
@@ -172,8 +172,9 @@ class VersionAdmin(admin.ModelAdmin):
             published = self.publish(request, draft, form)
             if published:
                 return redirect("admin:agreements_version_change", published.pk)
-        latest = draft.document.versions.not_cancelled().order_by("-number").first()
-        number = next_number(draft.document.versions)
+        in_language = draft.document.versions.in_language(draft.language)
+        latest = in_language.not_cancelled().order_by("-number").first()
+        number = next_number(in_language)
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,

@@ -38,11 +38,12 @@ def page_version():
     return digest.hexdigest()
 
 
-def etag_for(*versions):
+def etag_for(*versions, also=()):
     """A weak ETag: the page is the same text, though a proxy may recompress it. It names
-    the page's language too: the same versions are drawn in each language's words."""
+    the page's language too (the same versions are drawn in each language's words), and
+    `also`: anything else the page shows (its links to the other languages)."""
     parts = tuple(f"{v.pk}:{v.fingerprint}:{v.is_cancelled:d}" if v else "-" for v in versions)
-    return _etag((translation.get_language() or "en", *parts))
+    return _etag((translation.get_language() or "en", *parts, *map(str, also)))
 
 
 @lru_cache(maxsize=256)

@@ -5,7 +5,9 @@ from django.contrib.syndication.views import Feed
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
+from django.utils.translation import gettext as _
 
+from .languages import reading_language
 from .models import Document, Version
 
 
@@ -21,10 +23,12 @@ class VersionFeed(Feed):
         return get_object_or_404(Document, slug=document)
 
     def title(self, document):
-        return f"KommoGEN — {document.title}: new versions"
+        return _("KommoGEN — {title}: new versions").format(title=document.title)
 
     def subtitle(self, document):
-        return f"Every published version of KommoGEN's {document.title}, with what changed."
+        return _("Every published version of KommoGEN's {title}, with what changed.").format(
+            title=document.title
+        )
 
     def link(self, document):
         return absolute(reverse("document_history", kwargs={"document": document.slug}))
@@ -33,16 +37,17 @@ class VersionFeed(Feed):
         return absolute(reverse("document_feed", kwargs={"document": document.slug}))
 
     def items(self, document):
-        return Version.objects.published().filter(document=document).order_by("-number")
+        versions = Version.objects.published().filter(document=document)
+        return versions.filter(language=reading_language()).order_by("-number")
 
     def item_title(self, version):
-        return (
-            f"{version.title}, version {version.number}: "
-            f"takes effect {version.effective_at:%Y-%m-%d %H:%M} UTC"
-        )
+        return _("{title}, version {number}: takes effect {when} UTC").format(
+            title=version.title, number=version.number,
+            when=f"{version.effective_at:%Y-%m-%d %H:%M}",
+        )  # fmt: skip
 
     def item_description(self, version):
-        return version.summary or "No summary of changes was given."
+        return version.summary or _("No summary of changes was given.")
 
     def item_link(self, version):
         return absolute(version.get_absolute_url())

@@ -3,6 +3,12 @@
 A file is published when its document has no version yet, or when the file changed
 since it was last loaded and the latest version is the one the loader published from
 it. A version published in admin is never published over: a deploy never undoes one.
+
+Translations live in content/<language>/ (content/ru/, content/vi/), one file per
+document like the English ones; each is published as a version in its language that
+translates the English version current when it is loaded (the English files are
+loaded first). A translation file left unchanged after the English text moved on
+stays the translation of the older version, and its page says so.
 """
 
 import datetime as dt
@@ -12,7 +18,7 @@ from pathlib import Path
 from django.db import transaction
 from django.utils import timezone
 
-from .models import ContentLoad, Document, Version, fingerprint_of
+from .models import ENGLISH, ContentLoad, Document, Version, fingerprint_of
 from .rendering import normalise_source
 
 HEADER_FIELDS = {"document", "title", "effective", "summary"}
@@ -67,11 +73,12 @@ def read_content_file(path):
 
 
 @transaction.atomic
-def load(content, name):
+def load(content, name, language=ENGLISH):
     """Publish content (read from the file called name) if the rule above allows it."""
     document, _ = Document.objects.get_or_create(slug=content.document)
     Document.objects.select_for_update().get(pk=document.pk)  # one loader at a time
-    versions = document.versions.not_cancelled().select_related("content_load")
+    versions = document.versions.not_cancelled().filter(language=language)
+    versions = versions.select_related("content_load")
     latest = versions.order_by("-number").first()
     fingerprint = fingerprint_of(content.source)
     if latest and latest.fingerprint == fingerprint:
@@ -85,13 +92,21 @@ def load(content, name):
             "file never replaces it. Publish the change in admin instead.",
             skipped_over_admin=True,
         )
-    return Outcome(f"{name}: published", publish(document, content, name, latest))
+    original = None
+    if language != ENGLISH:
+        english = document.versions.not_cancelled().filter(language=ENGLISH)
+        original = english.current() or english.order_by("-number").first()
+        if original is None:
+            return Outcome(f"{name}: NOT published: the English text is not published yet.")
+    return Outcome(f"{name}: published", publish(document, content, name, latest, original))
 
 
-def publish(document, content, name, latest):
+def publish(document, content, name, latest, original=None):
+    """original: for a translation, the English version it translates."""
     draft = Version.objects.create(
-        document=document, title=content.title, source=content.source, summary=content.summary
-    )
+        document=document, title=content.title, source=content.source, summary=content.summary,
+        language=content_language(name) if original else ENGLISH, translates=original,
+    )  # fmt: skip
     # A date in the past means "as soon as it is loaded": versions never take effect
     # retroactively, and never before the previous one.
     effective_at = max(timezone.now(), content.effective)
@@ -100,3 +115,18 @@ def publish(document, content, name, latest):
     draft.publish(effective_at=effective_at)
     ContentLoad.objects.create(version=draft, file_name=name)
     return draft
+
+
+def content_language(name):
+    """The language of a content file from its name: "ru/consent.md" is Russian."""
+    folder = Path(name).parent.name
+    return folder or ENGLISH
+
+
+def content_files(base):
+    """(path, name, language) of every content file: English first, then each language."""
+    files = [(path, path.name, ENGLISH) for path in sorted(base.glob("*.md"))]
+    for folder in sorted(p for p in base.iterdir() if p.is_dir()):
+        for path in sorted(folder.glob("*.md")):
+            files.append((path, f"{folder.name}/{path.name}", folder.name))
+    return files

@@ -20,7 +20,12 @@ class SiteUrlSitemap(Sitemap):
 
 
 class PageSitemap(SiteUrlSitemap):
-    # Only pages robots.txt lets crawlers in (not the withdrawal form, drafts or receipts).
+    # Only pages robots.txt lets crawlers in (not the withdrawal form, drafts or receipts),
+    # in every language, each listing the others as alternates (hreflang).
+    i18n = True
+    alternates = True
+    x_default = True
+
     def items(self):
         pages = [("home", {}), ("contact", {}), ("evidence", {})]
         for slug in Document.Slug.values:

@@ -1,10 +1,12 @@
 """Public pages of the documents: current, history, versions, print, raw Markdown, the
 redline, and the draft preview for staff. Pages show HTML frozen at publication."""
 
+from django.conf import settings
 from django.contrib.admin.views.decorators import staff_member_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
 from django.utils import translation
 from django.utils.decorators import method_decorator
 from django.views import View
@@ -56,7 +58,8 @@ class DocumentPageMixin:
     def conditional(self, versions, render_page):
         """304 when the visitor's copy shows the same versions with the same templates;
         otherwise the page, rendered once per process for these versions."""
-        etag, last_modified = etag_for(*versions), last_modified_of(*versions)
+        switcher = tuple(sorted(getattr(self.request, "language_equivalents", {}).items()))
+        etag, last_modified = etag_for(*versions, also=switcher), last_modified_of(*versions)
         response = not_modified(self.request, etag, last_modified)
         if response is None:
             key = (etag, self.request.path, self.template_name)
@@ -114,9 +117,27 @@ class CurrentVersionView(DocumentPageMixin, View):
         )
 
 
+def equivalents(version):
+    """{language: path} of the same text in each language, for the switcher and the
+    hreflang alternates: the English original and its translations (numbered apart);
+    where a language has none, that language's current page of the document."""
+    english = version if version.language == ENGLISH else version.translates
+    translated = Version.objects.published().filter(translates=english).order_by("number")
+    found = {v.language: v.get_absolute_url() for v in translated} if english else {}
+    if english:
+        found[ENGLISH] = english.get_absolute_url()
+    paths = {}
+    for code, _name in settings.LANGUAGES:
+        with translation.override(code):
+            fallback = reverse("document_current", kwargs={"document": version.document.slug})
+        paths[code] = found.get(code, fallback)
+    return paths
+
+
 class VersionView(DocumentPageMixin, View):
     def get(self, request, document, number):
         version = self.published_version(number)
+        request.language_equivalents = equivalents(version)
         current, _upcoming = self.current_and_upcoming()
         return self.conditional([version, current], lambda: self.render_version(version, current))
 
@@ -135,6 +156,15 @@ class VersionHistoryView(DocumentPageMixin, View):
         return render(request, "agreements/history.html", context)
 
 
+def history_in_each_language(slug):
+    """Version numbers differ between languages: a redline's equivalent is the history."""
+    paths = {}
+    for code, _name in settings.LANGUAGES:
+        with translation.override(code):
+            paths[code] = reverse("document_history", kwargs={"document": slug})
+    return paths
+
+
 class CompareView(DocumentPageMixin, View):
     """The public redline from version `old` to version `new` of one document."""
 
@@ -145,6 +175,7 @@ class CompareView(DocumentPageMixin, View):
         if len(versions) != 2:
             raise Http404("No such version.")
         old_version, new_version = versions[old], versions[new]
+        request.language_equivalents = history_in_each_language(document)
         context = {
             "old": old_version,
             "new": new_version,

@@ -90,8 +90,10 @@ def checkpoint(request, size):
 
 def latest_checkpoint(request):
     latest = Checkpoint.objects.order_by("-tree_size").first()
-    if latest is None:
-        raise Http404("No checkpoint yet.")
+    if latest is None:  # plain text like the checkpoints, which a client reads here
+        response = plain_text("No checkpoint yet: the first is made when events exist.\n")
+        response.status_code = 404
+        return response
     return plain_text(latest.note)
 
 

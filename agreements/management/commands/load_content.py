@@ -6,7 +6,12 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from agreements.documents.loader import ContentFileError, load, read_content_file
+from agreements.documents.loader import (
+    ContentFileError,
+    content_files,
+    load,
+    read_content_file,
+)
 
 
 class Command(BaseCommand):
@@ -18,16 +23,22 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("paths", nargs="*", help="Files to load (default: content/*.md).")
+        parser.add_argument(
+            "paths", nargs="*",
+            help="Files to load (default: content/*.md, then content/<language>/*.md).",
+        )  # fmt: skip
 
     def handle(self, *args, paths, **options):
-        files = paths or sorted(str(p) for p in (settings.BASE_DIR / "content").glob("*.md"))
-        for path in files:
+        files = [(p, Path(p).name, "en") for p in paths]
+        files = files or content_files(settings.BASE_DIR / "content")
+        for path, name, language in files:
+            if language not in dict(settings.LANGUAGES):
+                raise CommandError(f"{name}: {language!r} is not a language of the site.")
             try:
                 content = read_content_file(path)
             except ContentFileError as error:
                 raise CommandError(str(error)) from None
-            outcome = load(content, Path(path).name)
+            outcome = load(content, name, language)
             if outcome.published:
                 self.stdout.write(self.style.SUCCESS(f"{outcome.message} {outcome.published}."))
             elif outcome.skipped_over_admin:

@@ -1,0 +1,224 @@
+"""The site in English, Russian and Vietnamese: pages, raw downloads and their
+fingerprints, a request recording the language and the exact texts shown, the stale
+guard in every language, translations that fall behind, the switcher and hreflang,
+emails in the visitor's language, and catalogues with nothing left untranslated."""
+
+import gettext
+import hashlib
+import re
+import shutil
+import subprocess
+import sys
+
+import polib
+import pytest
+from django.conf import settings
+from django.core import mail
+from django.core.management import call_command
+
+from agreements.models import AcceptanceEvent, Document, Submission, Version
+
+from .conftest import VALID_REQUEST, form_token
+
+TRANSLATED = {
+    "ru": ("## 1. Общие положения\n\n1.1. Текст соглашения.\n\n7.2. Персональные данные.\n",
+           "## 1. Согласие\n\n1.1. Я согласен.\n", "## 1. Конфиденциальность\n\n1.1. Мы бережём.\n"),
+    "vi": ("## 1. Quy định chung\n\n1.1. Nội dung.\n\n7.2. Dữ liệu cá nhân.\n",
+           "## 1. Sự đồng ý\n\n1.1. Tôi đồng ý.\n", "## 1. Quyền riêng tư\n\n1.1. Chúng tôi bảo vệ.\n"),
+}  # fmt: skip
+TITLES = {"ru": "Пользовательское соглашение", "vi": "Thỏa thuận người dùng"}
+
+
+def translate(original, language, source, title="Translated"):
+    draft = Version.objects.create(
+        document=original.document, title=title, source=source, language=language,
+        translates=original,
+    )  # fmt: skip
+    return draft.publish()
+
+
+@pytest.fixture
+def translations(documents):
+    """A Russian and a Vietnamese translation of each of the three documents."""
+    made = {}
+    for language, sources in TRANSLATED.items():
+        for slug, source in zip(
+            (Document.Slug.AGREEMENT, Document.Slug.CONSENT, Document.Slug.PRIVACY),
+            sources, strict=True,
+        ):  # fmt: skip
+            title = TITLES[language] if slug == Document.Slug.AGREEMENT else "T"
+            made[(language, slug)] = translate(documents[slug], language, source, title)
+    return made
+
+
+@pytest.mark.parametrize("language", ["ru", "vi"])
+def test_a_translated_page_its_raw_download_and_its_fingerprint(client, translations, language):
+    version = translations[(language, "agreement")]
+    assert version.number == 1 and version.language == language
+    page = client.get(f"/{language}/agreement/")
+    html = page.content.decode()
+    assert page.status_code == 200 and f'<html lang="{language}">' in html
+    assert f'<h1 lang="{language}">{TITLES[language]}</h1>' in html
+    assert version.fingerprint in html and 'id="clause-7-2"' in html  # the same anchors
+    raw = client.get(f"/{language}/agreement/v/1.md")
+    assert hashlib.sha256(raw.content).hexdigest() == version.fingerprint
+    assert f'href="/{language}/agreement/v/1.md"' in html
+    # The English page is unchanged, at its own address.
+    english = client.get("/agreement/").content.decode()
+    assert '<html lang="en">' in english and version.fingerprint not in english
+
+
+def test_every_page_lists_itself_in_each_language_and_the_switcher_keeps_the_document(
+    client, translations
+):
+    html = client.get("/ru/agreement/v/1/").content.decode()
+    for code, path in (("en", "/agreement/v/1/"), ("ru", "/ru/agreement/v/1/"),
+                       ("vi", "/vi/agreement/v/1/")):  # fmt: skip
+        assert f'<link rel="alternate" hreflang="{code}" href="{settings.SITE_URL}{path}">' in html
+        assert f'<a href="{path}" hreflang="{code}" lang="{code}"' in html
+    assert 'hreflang="x-default" href="http://127.0.0.1:8000/agreement/v/1/"' in html
+    assert 'aria-current="true" data-language="ru">Русский</a>' in html
+    sitemap = client.get("/sitemap.xml").content.decode()
+    assert 'hreflang="vi" href="http://127.0.0.1:8000/vi/agreement/"' in sitemap
+
+
+def test_the_browser_language_is_never_a_redirect(client, translations):
+    page = client.get("/agreement/", HTTP_ACCEPT_LANGUAGE="ru-RU,ru;q=0.9")
+    assert page.status_code == 200 and '<html lang="en">' in page.content.decode()
+    assert page["Content-Language"] == "en"
+    suggestion = page.content.decode()
+    assert 'class="language-suggestion" hidden' in suggestion  # shown by script, not forced
+
+
+def send_in(client, language, **changes):
+    page = client.get(f"/{language}/contact/")
+    data = {**VALID_REQUEST, "form_token": form_token(page), **changes}
+    return page, client.post(f"/{language}/contact/", data)
+
+
+@pytest.mark.parametrize("language", ["ru", "vi"])
+def test_a_request_records_the_language_and_the_exact_texts_shown(
+    client, translations, no_fill_delay, language
+):
+    page, response = send_in(client, language)
+    assert response.status_code == 302 and response["Location"].startswith(f"/{language}/receipt/")
+    submission = Submission.objects.get()
+    assert submission.language == language
+    events = list(AcceptanceEvent.objects.order_by("position"))
+    accepted = events[0]
+    version = translations[(language, "agreement")]
+    assert accepted.language == language and accepted.version == version
+    assert accepted.fingerprint == version.fingerprint
+    assert {"document": "agreement", "language": language, "version": 1,
+            "fingerprint": version.fingerprint,
+            "html_fingerprint": version.html_fingerprint} in accepted.texts  # fmt: skip
+    expected = {"ru": ("Я принимаю", "Отправить заявку"), "vi": ("Tôi chấp nhận", "Gửi yêu cầu")}
+    assert accepted.statement.startswith(expected[language][0])
+    assert accepted.submit_label == expected[language][1]
+    call_command("verify_evidence")
+
+
+def test_the_stale_guard_covers_every_language(client, translations, no_fill_delay):
+    page = client.get("/ru/contact/")
+    translate(
+        translations[("ru", "agreement")].translates, "ru", TRANSLATED["ru"][0] + "\n1.2. Новое.\n"
+    )
+    data = {**VALID_REQUEST, "form_token": form_token(page)}
+    response = client.post("/ru/contact/", data)
+    assert response.status_code == 409 and Submission.objects.count() == 0
+    assert "/ru/agreement/v/2/" in response.content.decode()
+
+
+def test_an_outdated_translation_says_so_and_the_form_accepts_the_english_text(
+    client, translations, documents, publish, no_fill_delay
+):
+    english = publish(documents["agreement"].source + "\n1.3. Added.\n")
+    assert english.number == 2
+    page = client.get("/ru/agreement/").content.decode()
+    assert "/agreement/v/2/" in page and 'hreflang="en">английская версия 2</a>' in page
+    form, response = send_in(client, "ru")
+    assert "не переведены на ваш язык" in form.content.decode()
+    assert response.status_code == 302
+    accepted = AcceptanceEvent.objects.get(purpose="agreement")
+    assert accepted.version == english and accepted.language == "ru"  # the English text
+    assert accepted.statement.startswith("Я принимаю")
+
+
+def test_a_document_not_yet_translated_shows_the_english_text_marked_english(client, documents):
+    html = client.get("/vi/privacy/").content.decode()
+    assert '<html lang="vi">' in html and '<div class="document-text" lang="en"' in html
+    assert "chưa được dịch" in html
+
+
+def test_the_prevailing_language_is_said_on_every_translated_page(client, translations):
+    html = client.get("/vi/agreement/").content.decode()
+    assert "tiếng Anh" in html and "ưu tiên áp dụng" in html
+
+
+def test_the_receipt_and_its_email_are_in_the_visitors_language(
+    client, translations, no_fill_delay, settings
+):
+    _page, response = send_in(client, "ru")
+    receipt = client.get(response["Location"]).content.decode()
+    month = re.search(r"\d+ (\w+) \d{4}, \d\d:\d\d UTC", receipt).group(1)
+    assert "Ваша заявка получена" in receipt and month.endswith(("я", "а"))  # genitive
+    call_command("deliver", "--once")
+    copy = next(m for m in mail.outbox if m.to == [VALID_REQUEST["email"]])
+    assert "ваша квитанция" in copy.subject and "Спасибо: мы получили" in copy.body
+    assert f"{settings.SITE_URL}/ru/receipt/" in copy.body
+    operator = next(m for m in mail.outbox if m.to == [settings.KOMMOGEN_OPERATOR_EMAIL])
+    assert "New submission" in operator.subject  # the operator's own language
+
+
+def test_the_loader_publishes_translations_of_the_english_content(db, client):
+    call_command("load_content")
+    for language in ("ru", "vi"):
+        for slug in ("agreement", "privacy", "consent"):
+            version = Version.objects.filter(document__slug=slug, language=language).get()
+            english = Version.objects.filter(document__slug=slug, language="en").current()
+            assert version.translates == english, (language, slug)
+            raw = client.get(f"/{language}/{slug}/v/1.md").content
+            assert hashlib.sha256(raw).hexdigest() == version.fingerprint
+            ours = re.findall(r"^(?:## )?(\d+(?:\.\d+)?)\.", version.source, re.M)
+            theirs = re.findall(r"^(?:## )?(\d+(?:\.\d+)?)\.", english.source, re.M)
+            assert ours == theirs, (language, slug)  # the same clauses, the same anchors
+    call_command("load_content")  # again: nothing new
+    assert Version.objects.filter(language="ru").count() == 3
+
+
+# --- The catalogues -----------------------------------------------------------------
+
+LOCALE = settings.BASE_DIR / "locale"
+
+
+@pytest.mark.parametrize("language", ["ru", "vi"])
+def test_every_string_is_translated_and_the_compiled_catalogue_is_current(language):
+    catalogue = polib.pofile(str(LOCALE / language / "LC_MESSAGES" / "django.po"))
+    assert catalogue.percent_translated() == 100
+    assert not catalogue.fuzzy_entries() and not catalogue.obsolete_entries()
+    with open(LOCALE / language / "LC_MESSAGES" / "django.mo", "rb") as compiled:
+        mo = gettext.GNUTranslations(compiled)
+    for entry in catalogue:
+        if not entry.msgid_plural:
+            assert mo.gettext(entry.msgid) == entry.msgstr, entry.msgid
+
+
+def test_no_string_of_the_interface_is_missing_from_the_catalogues(tmp_path):
+    """makemessages on the code now: every string it finds is in the committed catalogue."""
+    if not shutil.which("xgettext"):
+        message = "xgettext (Debian's gettext) is not installed; .ci/run installs it"
+        if settings.DEBUG is False and __import__("os").environ.get("CI") == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+    copy = tmp_path / "site"
+    shutil.copytree(settings.BASE_DIR, copy, ignore=shutil.ignore_patterns(
+        ".venv", "node_modules", "var", ".git", "tests", "bench", "static", "*.mo"))  # fmt: skip
+    result = subprocess.run(
+        [sys.executable, "manage.py", "makemessages", "-l", "ru", "--no-location",
+         "--ignore=tests", "--ignore=bench", "--ignore=static"],
+        cwd=copy, capture_output=True, text=True, env={**__import__("os").environ},
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    found = {e.msgid for e in polib.pofile(str(copy / "locale/ru/LC_MESSAGES/django.po"))}
+    committed = {e.msgid for e in polib.pofile(str(LOCALE / "ru/LC_MESSAGES/django.po"))}
+    assert found - committed == set()
