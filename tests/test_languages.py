@@ -22,9 +22,11 @@ from .conftest import VALID_REQUEST, form_token
 
 TRANSLATED = {
     "ru": ("## 1. Общие положения\n\n1.1. Текст соглашения.\n\n7.2. Персональные данные.\n",
-           "## 1. Согласие\n\n1.1. Я согласен.\n", "## 1. Конфиденциальность\n\n1.1. Мы бережём.\n"),
+           "## 1. Согласие\n\n1.1. Я согласен.\n",
+           "## 1. Конфиденциальность\n\n1.1. Мы бережём.\n"),
     "vi": ("## 1. Quy định chung\n\n1.1. Nội dung.\n\n7.2. Dữ liệu cá nhân.\n",
-           "## 1. Sự đồng ý\n\n1.1. Tôi đồng ý.\n", "## 1. Quyền riêng tư\n\n1.1. Chúng tôi bảo vệ.\n"),
+           "## 1. Sự đồng ý\n\n1.1. Tôi đồng ý.\n",
+           "## 1. Quyền riêng tư\n\n1.1. Chúng tôi bảo vệ.\n"),
 }  # fmt: skip
 TITLES = {"ru": "Пользовательское соглашение", "vi": "Thỏa thuận người dùng"}
 
