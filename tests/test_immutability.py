@@ -92,7 +92,13 @@ def test_admin_edits_and_deletes_a_draft(admin_client, make_draft):
     url = f"/admin/agreements/version/{draft.pk}/change/"
     response = admin_client.post(
         url,
-        {"document": draft.document_id, "title": "New title", "summary": "", "source": "1.1. New."},
+        {
+            "document": draft.document_id,
+            "language": "en",
+            "title": "New title",
+            "summary": "",
+            "source": "1.1. New.",
+        },  # fmt: skip
     )
     assert response.status_code == 302
     draft.refresh_from_db()

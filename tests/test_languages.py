@@ -224,3 +224,25 @@ def test_no_string_of_the_interface_is_missing_from_the_catalogues(tmp_path):
     found = {e.msgid for e in polib.pofile(str(copy / "locale/ru/LC_MESSAGES/django.po"))}
     committed = {e.msgid for e in polib.pofile(str(LOCALE / "ru/LC_MESSAGES/django.po"))}
     assert found - committed == set()
+
+
+def test_the_operator_writes_and_publishes_a_translation_in_admin(admin_client, documents):
+    english = documents["agreement"]
+    text = "## 1. Общие положения\n\n1.1. Текст.\n"
+    form = {"document": english.document.pk, "language": "ru", "title": "Соглашение",
+            "summary": "", "source": text}  # fmt: skip
+    refused = admin_client.post("/admin/agreements/version/add/", {**form, "translates": ""})
+    assert "Choose the published English version this translates." in refused.content.decode()
+    added = admin_client.post("/admin/agreements/version/add/", {**form, "translates": english.pk})
+    assert added.status_code == 302
+    draft = Version.objects.get(language="ru")
+    assert admin_client.get(draft.get_absolute_url()).status_code == 200  # /ru/…/draft/N/
+    page = admin_client.get(f"/admin/agreements/version/{draft.pk}/publish/").content.decode()
+    reviewed = re.search(r'name="reviewed_fingerprint" value="([0-9a-f]+)"', page).group(1)
+    published = admin_client.post(f"/admin/agreements/version/{draft.pk}/publish/",
+                                  {"when": "now", "summary": "Перевод.",
+                                   "reviewed_fingerprint": reviewed})  # fmt: skip
+    assert published.status_code == 302
+    version = Version.objects.get(pk=draft.pk)
+    assert (version.language, version.number, version.translates) == ("ru", 1, english)
+    assert english.number == 1  # numbered apart: the English text keeps its own numbers

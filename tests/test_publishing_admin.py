@@ -55,6 +55,7 @@ def test_operator_writes_a_draft_with_the_markdown_editor_and_previews_it(
         "/admin/agreements/version/add/",
         {
             "document": document.pk,
+            "language": "en",
             "title": "User Agreement",
             "summary": "",
             "source": AGREEMENT_TEXT,
@@ -68,7 +69,13 @@ def test_operator_writes_a_draft_with_the_markdown_editor_and_previews_it(
     assert editor_preview.content.decode() == '<p id="clause-1-1">1.1. A <em>clause</em>.</p>'
     client.post(
         f"/admin/agreements/version/{draft.pk}/change/",
-        {"document": document.pk, "title": "User Agreement", "summary": "", "source": CHANGED_TEXT},
+        {
+            "document": document.pk,
+            "language": "en",
+            "title": "User Agreement",
+            "summary": "",
+            "source": CHANGED_TEXT,
+        },  # fmt: skip
     )
     draft.refresh_from_db()
     assert "any User" in draft.source
@@ -324,7 +331,13 @@ def test_a_200_kb_draft_with_cyrillic_saves_and_previews_in_admin(
     assert len(source.encode()) > 190_000
     response = client.post(
         "/admin/agreements/version/add/",
-        {"document": document.pk, "title": "Соглашение", "summary": "", "source": source},
+        {
+            "document": document.pk,
+            "language": "en",
+            "title": "Соглашение",
+            "summary": "",
+            "source": source,
+        },  # fmt: skip
     )
     assert response.status_code == 302
     assert Version.objects.drafts().get().source == source.strip()

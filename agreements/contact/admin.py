@@ -9,6 +9,7 @@ from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
 
 from ..documents import converters  # noqa: F401 (registers the URL types admin's URLs use)
 from ..evidence import chain, erasure, verification
@@ -48,7 +49,7 @@ class SubmissionAdmin(ReadOnlyAdmin):
     actions = ["erase_personal_data"]
     readonly_fields = ["evidence_sheet_link", "person_history_link"]
 
-    @admin.display(description="Emails")
+    @admin.display(description=_("Emails"))
     def messages_state(self, obj):
         states = [m.get_state_display() for m in obj.messages.all()]
         return "; ".join(states) or "—"
@@ -56,12 +57,12 @@ class SubmissionAdmin(ReadOnlyAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("messages")
 
-    @admin.display(description="Evidence sheet")
+    @admin.display(description=_("Evidence sheet"))
     def evidence_sheet_link(self, obj):
         url = reverse("admin:agreements_submission_evidence", args=[obj.pk])
         return format_html('<a href="{}">Printable evidence sheet</a>', url)
 
-    @admin.display(description="This person's history")
+    @admin.display(description=_("This person's history"))
     def person_history_link(self, obj):
         if not obj.email:
             return "—"
@@ -87,11 +88,11 @@ class SubmissionAdmin(ReadOnlyAdmin):
             # by verify_evidence (nightly): re-reading it here would outlast the request.
             "problems": verification.verify_events(submission.events.all()),
             "last_verification": ChainVerification.objects.first(),
-            "title": f"Evidence sheet {submission.reference}",
+            "title": _("Evidence sheet {reference}").format(reference=submission.reference),
         }
         return TemplateResponse(request, "admin/agreements/evidence_sheet.html", context)
 
-    @admin.action(description="Erase the personal data of the selected requests")
+    @admin.action(description=_("Erase the personal data of the selected requests"))
     def erase_personal_data(self, request, queryset):
         if not request.user.has_perm("agreements.change_submission"):
             raise PermissionDenied
@@ -102,4 +103,6 @@ class SubmissionAdmin(ReadOnlyAdmin):
                 erased.update(erasure.erase_person(submission.email, context))
             elif erasure.erase_submission(submission, context):
                 erased.add(submission.reference)
-        self.message_user(request, f"Erased the personal data of {len(erased)} request(s).")
+        self.message_user(
+            request, _("Erased the personal data of {count} request(s).").format(count=len(erased))
+        )

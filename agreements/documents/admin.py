@@ -11,6 +11,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
 from markdownx.widgets import AdminMarkdownxWidget
 
 from . import converters  # noqa: F401 (registers the URL types admin's URLs use)
@@ -34,42 +35,54 @@ class DocumentTextWidget(AdminMarkdownxWidget):
 
 @admin.register(Document)
 class DocumentAdmin(admin.ModelAdmin):
-    list_display = ["title", "slug", "current_version", "scheduled_version", "draft_count"]
+    list_display = [
+        "title", "slug", "prevailing_language", "current_version", "scheduled_version",
+        "draft_count",
+    ]  # fmt: skip
 
     def has_delete_permission(self, request, obj=None):
         return False
 
-    @admin.display(description="Current version")
+    @admin.display(description=_("Current version"))
     def current_version(self, obj):
         version = obj.versions.in_language("en").current()
         return (
-            f"v{version.number}, since {version.effective_at:%Y-%m-%d %H:%M} UTC"
+            _("v{number}, since {when} UTC").format(
+                number=version.number, when=f"{version.effective_at:%Y-%m-%d %H:%M}"
+            )
             if version
             else "—"
         )
 
-    @admin.display(description="Scheduled")
+    @admin.display(description=_("Scheduled"))
     def scheduled_version(self, obj):
         versions = obj.versions.in_language("en").scheduled().order_by("number")
         return (
-            ", ".join(f"v{v.number} on {v.effective_at:%Y-%m-%d %H:%M} UTC" for v in versions)
+            ", ".join(
+                _("v{number} on {when} UTC").format(
+                    number=v.number, when=f"{v.effective_at:%Y-%m-%d %H:%M}"
+                )
+                for v in versions
+            )
             or "—"
         )
 
-    @admin.display(description="Drafts")
+    @admin.display(description=_("Drafts"))
     def draft_count(self, obj):
         return obj.versions.drafts().count()
 
 
 @admin.register(Version)
 class VersionAdmin(admin.ModelAdmin):
-    list_display = ["__str__", "document", "number", "effective_at", "short_fingerprint"]
-    list_filter = ["document", ("number", admin.EmptyFieldListFilter)]
+    list_display = [
+        "__str__", "document", "language", "number", "effective_at", "short_fingerprint",
+    ]  # fmt: skip
+    list_filter = ["document", "language", ("number", admin.EmptyFieldListFilter)]
     search_fields = ["title", "summary"]
-    fields = ["document", "title", "summary", "source"]
+    fields = ["document", "language", "translates", "title", "summary", "source"]
     published_fields = [
-        "document", "number", "title", "summary", "effective_at", "published_at",
-        "fingerprint", "state", "event_count", "public_links", "source",
+        "document", "language", "translates", "number", "title", "summary", "effective_at",
+        "published_at", "fingerprint", "state", "event_count", "public_links", "source",
     ]  # fmt: skip
     actions = None  # no bulk delete: published versions are never deleted
 
@@ -101,22 +114,24 @@ class VersionAdmin(admin.ModelAdmin):
     def has_publish_permission(self, request):
         return request.user.has_perm("agreements.publish_version")
 
-    @admin.display(description="State")
+    @admin.display(description=_("State"))
     def state(self, obj):
         if obj.is_cancelled:
             c = obj.cancellation
-            return f"cancelled on {c.cancelled_at:%Y-%m-%d %H:%M} UTC by {c.cancelled_by}"
-        return "in effect or superseded" if obj.is_in_effect() else "scheduled"
+            return _("cancelled on {when} UTC by {who}").format(
+                when=f"{c.cancelled_at:%Y-%m-%d %H:%M}", who=c.cancelled_by
+            )
+        return _("in effect or superseded") if obj.is_in_effect() else _("scheduled")
 
-    @admin.display(description="Fingerprint")
+    @admin.display(description=_("Fingerprint"))
     def short_fingerprint(self, obj):
         return obj.fingerprint[:12] if obj.fingerprint else "—"
 
-    @admin.display(description="Acceptance events referring to it")
+    @admin.display(description=_("Acceptance events referring to it"))
     def event_count(self, obj):
         return obj.events.count()
 
-    @admin.display(description="Public pages")
+    @admin.display(description=_("Public pages"))
     def public_links(self, obj):
         return format_html(
             '<a href="{}">Permanent page</a> · <a href="{}">Markdown download</a>',
@@ -124,7 +139,7 @@ class VersionAdmin(admin.ModelAdmin):
             obj.get_raw_url(),
         )
 
-    @admin.display(description="Preview")
+    @admin.display(description=_("Preview"))
     def draft_preview(self, obj):
         return format_html('<a href="{}">Preview this draft as a page</a>', obj.get_absolute_url())
 
@@ -156,7 +171,9 @@ class VersionAdmin(admin.ModelAdmin):
         version = get_object_or_404(Version.objects.published(), pk=pk)
         draft = version.new_draft()
         self.log_addition(request, draft, f"New draft from {version}.")
-        self.message_user(request, f"A new draft starts from the text of {version}.")
+        self.message_user(
+            request, _("A new draft starts from the text of {version}.").format(version=version)
+        )
         return redirect("admin:agreements_version_change", draft.pk)
 
     def publish_view(self, request, pk):
@@ -164,7 +181,9 @@ class VersionAdmin(admin.ModelAdmin):
             raise PermissionDenied
         draft = get_object_or_404(Version.objects.select_related("document"), pk=pk)
         if draft.is_published:
-            self.message_user(request, f"{draft} is already published.", messages.WARNING)
+            self.message_user(
+                request, _("{draft} is already published.").format(draft=draft), messages.WARNING
+            )
             return redirect("admin:agreements_version_change", draft.pk)
         initial = {"summary": draft.summary, "reviewed_fingerprint": review_fingerprint(draft)}
         form = PublishForm(request.POST or None, initial=initial)
@@ -178,7 +197,9 @@ class VersionAdmin(admin.ModelAdmin):
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
-            "title": f"Publish {draft.document.title}, version {number}",
+            "title": _("Publish {title}, version {number}").format(
+                title=draft.document.title, number=number
+            ),
             "draft": draft,
             "latest": latest,
             "number": number,
@@ -202,7 +223,9 @@ class VersionAdmin(admin.ModelAdmin):
             )
         except PublishedVersionIsImmutable:
             draft.refresh_from_db()
-            self.message_user(request, f"{draft} was already published.", messages.WARNING)
+            self.message_user(
+                request, _("{draft} was already published.").format(draft=draft), messages.WARNING
+            )
             return draft
         except ValidationError as error:
             form.add_error(None, error)
@@ -233,12 +256,14 @@ class VersionAdmin(admin.ModelAdmin):
             else:
                 message = f"Cancelled before it took effect: {form.cleaned_data['reason']}"
                 self.log_change(request, version, message)
-                self.message_user(request, f"{version} is cancelled.", messages.SUCCESS)
+                self.message_user(
+                    request, _("{version} is cancelled.").format(version=version), messages.SUCCESS
+                )
                 return redirect("admin:agreements_version_change", version.pk)
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
-            "title": f"Cancel {version}",
+            "title": _("Cancel {version}").format(version=version),
             "version": version,
             "form": form,
         }

@@ -6,6 +6,8 @@ from zoneinfo import ZoneInfo
 from django import forms
 from django.conf import settings
 from django.utils import timezone
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 
 FAR_AHEAD = timedelta(days=365)
 
@@ -15,29 +17,33 @@ class PublishForm(forms.Form):
 
     NOW, SCHEDULED = "now", "scheduled"
     when = forms.ChoiceField(
-        label="Takes effect",
-        choices=[(NOW, "Now, on publication"), (SCHEDULED, "At a later date and time")],
+        label=_("Takes effect"),
+        choices=[(NOW, _("Now, on publication")), (SCHEDULED, _("At a later date and time"))],
         initial=NOW,
         widget=forms.RadioSelect,
     )
     effective_at = forms.DateTimeField(
-        label="Date and time",
+        label=_("Date and time"),
         required=False,
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
-        help_text=f"In the operator's time zone ({settings.OPERATOR_TIME_ZONE}).",
+        help_text=format_lazy(
+            _("In the operator's time zone ({zone})."), zone=settings.OPERATOR_TIME_ZONE
+        ),
     )
     summary = forms.CharField(
-        label="Summary of changes",
+        label=_("Summary of changes"),
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="Shown on the version history, in the feed and on the redline page.",
+        help_text=_("Shown on the version history, in the feed and on the redline page."),
     )
     reviewed_fingerprint = forms.CharField(widget=forms.HiddenInput)
     far_ahead_confirmed = forms.BooleanField(
         required=False,
-        label="Yes, this version takes effect more than a year from now",
-        help_text="Asked for dates more than a year ahead: a version scheduled by mistake "
-        "holds back every later one until it is cancelled.",
+        label=_("Yes, this version takes effect more than a year from now"),
+        help_text=_(
+            "Asked for dates more than a year ahead: a version scheduled by mistake "
+            "holds back every later one until it is cancelled."
+        ),
     )
 
     def clean_effective_at(self):
@@ -53,9 +59,11 @@ class PublishForm(forms.Form):
         if cleaned.get("when") == self.SCHEDULED:
             effective_at = cleaned.get("effective_at")
             if effective_at is None and "effective_at" not in self.errors:
-                self.add_error("effective_at", "Pick the date and time the version takes effect.")
+                self.add_error(
+                    "effective_at", _("Pick the date and time the version takes effect.")
+                )
             elif effective_at is not None and effective_at <= timezone.now():
-                self.add_error("effective_at", "This moment has passed; pick a later one.")
+                self.add_error("effective_at", _("This moment has passed; pick a later one."))
             elif (
                 effective_at is not None
                 and effective_at > timezone.now() + FAR_AHEAD
@@ -63,8 +71,10 @@ class PublishForm(forms.Form):
             ):
                 self.add_error(
                     "effective_at",
-                    f"{effective_at:%Y-%m-%d} is more than a year from now. Check the year, "
-                    "and tick the confirmation below if it is right.",
+                    _(
+                        "{date} is more than a year from now. Check the year, and tick the "
+                        "confirmation below if it is right."
+                    ).format(date=f"{effective_at:%Y-%m-%d}"),
                 )
         return cleaned
 
@@ -77,8 +87,8 @@ class PublishForm(forms.Form):
 
 class CancelForm(forms.Form):
     reason = forms.CharField(
-        label="Why is it cancelled?",
+        label=_("Why is it cancelled?"),
         max_length=500,
         widget=forms.Textarea(attrs={"rows": 2}),
-        help_text="Kept with the cancellation and in the admin log.",
+        help_text=_("Kept with the cancellation and in the admin log."),
     )

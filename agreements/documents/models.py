@@ -314,10 +314,16 @@ class Version(models.Model):
         return cancellation
 
     def new_draft(self):
-        """A draft of the same document starting from this version's text."""
+        """A draft of the same document, in the same language, starting from this
+        version's text; a translation's draft translates the current English version."""
+        original = None
+        if self.language != ENGLISH:
+            english = Version.objects.filter(document=self.document, language=ENGLISH)
+            original = english.current() or self.translates
         return Version.objects.create(
-            document=self.document, title=self.title, source=self.source, summary=""
-        )
+            document=self.document, title=self.title, source=self.source, summary="",
+            language=self.language, translates=original,
+        )  # fmt: skip
 
 
 def refuse_unless_it_names_its_original(version):

@@ -3,6 +3,7 @@ that shows a request's or a withdrawal's events. Nothing here adds, changes or d
 
 from django.contrib import admin
 from django.http import StreamingHttpResponse
+from django.utils.translation import gettext_lazy as _
 
 from . import export
 from .models import AcceptanceEvent
@@ -44,11 +45,11 @@ class AcceptanceEventAdmin(ReadOnlyAdmin):
     date_hierarchy = "recorded_at"
     actions = ["export_csv", "export_json"]
 
-    @admin.action(description="Export the selected events as CSV")
+    @admin.action(description=_("Export the selected events as CSV"))
     def export_csv(self, request, queryset):
         return self._stream(queryset, export.csv_lines, "text/csv; charset=utf-8", "csv")
 
-    @admin.action(description="Export the selected events as JSON Lines")
+    @admin.action(description=_("Export the selected events as JSON Lines"))
     def export_json(self, request, queryset):
         return self._stream(queryset, export.json_lines, "application/x-ndjson", "jsonl")
 

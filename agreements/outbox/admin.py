@@ -2,6 +2,7 @@
 for staff who may view requests; a retry for the ones that failed or stayed "sending"."""
 
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from .delivery import retry
 from .models import OutboxMessage
@@ -32,11 +33,11 @@ class OutboxMessageAdmin(admin.ModelAdmin):
         return False
 
     @admin.action(
-        description="Send again (failed, or stuck while sending: check it was not sent)",
+        description=_("Send again (failed, or stuck while sending: check it was not sent)"),
         permissions=["change"],
     )
     def retry_messages(self, request, queryset):
         count = retry(queryset)
         for message in queryset:
             self.log_change(request, message, "Queued to be sent again.")
-        self.message_user(request, f"{count} message(s) will be sent again.")
+        self.message_user(request, _("{count} message(s) will be sent again.").format(count=count))

@@ -5,6 +5,7 @@ from django.contrib import admin
 from django.db import transaction
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
 
 from ..evidence.admin import EventInline
 from .models import Withdrawal
@@ -32,7 +33,7 @@ class WithdrawalAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
-    @admin.display(description="Deadlines")
+    @admin.display(description=_("Deadlines"))
     def deadline_status(self, obj):
         if obj.confirmed_at is None:
             return "waiting for the person to confirm by the emailed link"
@@ -42,17 +43,23 @@ class WithdrawalAdmin(admin.ModelAdmin):
             return format_html('<strong class="overdue">{}</strong>', "OVERDUE")
         return "running"
 
-    @admin.action(description="Mark as acknowledged (the person was told)", permissions=["change"])
+    @admin.action(
+        description=_("Mark as acknowledged (the person was told)"), permissions=["change"]
+    )
     def mark_acknowledged(self, request, queryset):
         marked = self.mark(request, queryset, "acknowledged_at", "Marked as acknowledged.")
-        self.message_user(request, f"Marked {marked} withdrawal(s) as acknowledged.")
+        self.message_user(
+            request, _("Marked {count} withdrawal(s) as acknowledged.").format(count=marked)
+        )
 
-    @admin.action(description="Mark as completed", permissions=["change"])
+    @admin.action(description=_("Mark as completed"), permissions=["change"])
     def mark_completed(self, request, queryset):
         with transaction.atomic():
             self.mark(request, queryset, "acknowledged_at", "Marked as acknowledged.")
             marked = self.mark(request, queryset, "completed_at", "Marked as completed.")
-        self.message_user(request, f"Marked {marked} withdrawal(s) as completed.")
+        self.message_user(
+            request, _("Marked {count} withdrawal(s) as completed.").format(count=marked)
+        )
 
     def mark(self, request, queryset, field, message):
         """Set field to now where it is empty, each in the admin log with who and when."""
