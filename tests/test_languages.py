@@ -246,3 +246,19 @@ def test_the_operator_writes_and_publishes_a_translation_in_admin(admin_client, 
     version = Version.objects.get(pk=draft.pk)
     assert (version.language, version.number, version.translates) == ("ru", 1, english)
     assert english.number == 1  # numbered apart: the English text keeps its own numbers
+
+
+def test_history_redline_print_and_feed_work_in_each_language(client, translations):
+    first = translations[("ru", "agreement")]
+    second = translate(first.translates, "ru", TRANSLATED["ru"][0] + "\n1.2. Новое.\n")
+    assert second.number == 2
+    history = client.get("/ru/agreement/versions/").content.decode()
+    assert "Версия 2" in history and "/ru/agreement/v/1/" in history
+    assert "английской версии 1" in history
+    redline = client.get("/ru/agreement/compare/1...2/").content.decode()
+    assert "<ins>" in redline and "Новое" in redline and "добавлено" in redline
+    printed = client.get("/ru/agreement/v/2/print/").content.decode()
+    assert '<div class="document-text" lang="ru">' in printed and second.fingerprint in printed
+    feed = client.get("/ru/agreement/feed/").content.decode()
+    assert "/ru/agreement/v/2/" in feed and ":8000/agreement/v/" not in feed
+    assert client.get("/vi/agreement/compare/1...2/").status_code == 404  # one Vietnamese version
