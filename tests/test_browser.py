@@ -32,7 +32,8 @@ CHROMIUM_ARGS = [
 ]  # fmt: skip
 SECOND_VERSION = """
 from agreements.models import Version
-latest = Version.objects.published().filter(document__slug="agreement").latest("number")
+latest = Version.objects.published().filter(document__slug="agreement", language="en").latest(
+    "number")
 draft = latest.new_draft()
 draft.source = latest.source.replace("2.2. All widgets", "2.2. All widgets, scripts")
 draft.source += "\\n12.1. Requests are answered within one working day.\\n"
@@ -191,9 +192,10 @@ def test_form_errors_without_ticking_are_summarised_and_linked(visitor):
     person.goto("/contact/")
     fill_contact_form(person.page)
     person.page.get_by_role("button", name="Send request").click()
-    summary = person.page.get_by_role("alert").filter(has_text="Please correct 2 problems")
-    assert summary.is_visible()
-    summary.get_by_role("link", name="Please accept the User Agreement").click()
+    summary = person.page.get_by_role("alert").filter(has_text="There is a problem")
+    assert summary.is_visible() and person.page.title().startswith("Error:")
+    assert person.page.evaluate("document.activeElement.id") == "error-summary"
+    summary.get_by_role("link", name="Tick the box to accept the User Agreement").click()
     focused = person.page.evaluate("document.activeElement.id")
     assert focused == "id_accept_agreement"
     described = person.page.locator("#id_accept_agreement").get_attribute("aria-describedby")
@@ -362,3 +364,22 @@ def test_screenshots_of_the_main_pages(browser, site, scheme):
             reader.screenshot(f"{page_name}-{name}-{scheme}")
         reader.close()
     assert len(list(SCREENSHOTS.glob(f"*-{scheme}.png"))) >= 10
+
+
+def test_a_version_says_in_plain_words_when_it_is_in_effect_and_what_its_fingerprint_is(
+    visitor,
+):
+    person = visitor(viewport=PHONE)
+    person.goto("/agreement/")
+    status = person.page.locator(".version-status").inner_text()
+    assert re.match(r"Version 2, in effect since \d{1,2} \w+ \d{4}\.", status), status
+    assert "Scripts count as software" in status
+    person.page.get_by_role("link", name="See what changed").click()
+    person.page.wait_for_url(re.compile(r"/agreement/compare/1\.\.\.2/$"))
+    person.goto("/agreement/v/1/")
+    status = person.page.locator(".version-status").inner_text()
+    assert re.match(r"Version 1, in effect from \d{1,2} \w+ \d{4} to \d{1,2} \w+ \d{4}\.", status)
+    explained = person.page.get_by_role("link", name="How it proves what you accepted").first
+    assert explained.get_attribute("href") == "/evidence/"
+    person.goto("/ru/agreement/")
+    assert person.page.locator(".version-status").inner_text().startswith("Версия 1, действует с")

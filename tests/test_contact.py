@@ -95,7 +95,9 @@ def test_unticked_required_consents_show_errors_at_the_top_and_record_nothing(se
     text = response.content.decode()
     assert response.status_code == 400
     assert 'class="error-summary"' in text
-    assert 'href="#id_accept_agreement"' in text and "Please accept the User Agreement" in text
+    assert 'href="#id_accept_agreement"' in text
+    assert "Tick the box to accept the User Agreement" in text and "There is a problem" in text
+    assert "<title>Error: Contact KommoGEN</title>" in text
     assert nothing_recorded()
 
 
@@ -154,11 +156,11 @@ def test_a_form_sent_too_fast_is_refused(client, documents, settings):
 @pytest.mark.parametrize(
     "changes, message",
     [
-        ({"email": "not-an-email"}, "valid email"),
-        ({"name": "x" * 101}, "at most 100 characters"),
-        ({"message": "x" * 5001}, "at most 5000 characters"),
-        ({"service": "hacking"}, "Select a valid choice"),
-        ({"name": ""}, "This field is required"),
+        ({"email": "not-an-email"}, "in the correct format, like name@example.com"),
+        ({"name": "x" * 101}, "Name must be 100 characters or fewer"),
+        ({"message": "x" * 5001}, "Message must be 5,000 characters or fewer"),
+        ({"service": "hacking"}, "Choose what your request is about from the list"),
+        ({"name": ""}, "Enter your name"),
     ],
 )
 def test_bad_fields_get_a_clear_message_and_record_nothing(send_request, changes, message):
@@ -393,3 +395,16 @@ def test_requests_refused_by_their_form_count_towards_the_rate_limit(send_reques
     assert send_request(website="https://spam.example").status_code == 400
     assert send_request().status_code == 429
     assert Submission.objects.count() == 0
+
+
+def test_each_field_error_says_what_to_do(send_request):
+    response = send_request(name="", email="not-an-address", message="", service="")
+    text = response.content.decode()
+    for expected, field in (
+        ("Enter your name", "id_name"),
+        ("Enter an email address in the correct format, like name@example.com", "id_email"),
+        ("Choose what your request is about", "id_service"),
+        ("Enter your message", "id_message"),
+    ):
+        assert f'<a href="#{field}">{expected}</a>' in text, expected
+    assert nothing_recorded()

@@ -162,8 +162,19 @@ class ContactForm(ErrorsDescribeFields, forms.Form):
     """The request and its consents. Besides the fields, clean() checks the hidden token:
     genuine and fresh, not sent by a bot, and naming the versions still current."""
 
-    name = forms.CharField(max_length=100, label=_("Your name"), validators=[single_line])
-    email = forms.EmailField(max_length=254, label=_("Email"))
+    # Errors say what to do, field by field (GOV.UK's design system).
+    name = forms.CharField(
+        max_length=100, label=_("Your name"), validators=[single_line],
+        error_messages={"required": _("Enter your name"),
+                        "max_length": _("Name must be 100 characters or fewer")},
+    )  # fmt: skip
+    email = forms.EmailField(
+        max_length=254, label=_("Email"),
+        error_messages={
+            "required": _("Enter your email address"),
+            "invalid": _("Enter an email address in the correct format, like name@example.com"),
+        },
+    )  # fmt: skip
     contact = forms.CharField(
         max_length=100,
         required=False,
@@ -176,16 +187,29 @@ class ContactForm(ErrorsDescribeFields, forms.Form):
     service = forms.ChoiceField(
         choices=[("", _("Choose a service")), *Service.choices],
         label=_("What is your request about?"),
+        error_messages={
+            "required": _("Choose what your request is about"),
+            "invalid_choice": _("Choose what your request is about from the list"),
+        },
     )
     message = forms.CharField(
-        max_length=5000, widget=forms.Textarea(attrs={"rows": 6}), label=_("Message")
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        label=_("Message"),
+        error_messages={
+            "required": _("Enter your message"),
+            "max_length": _("Message must be 5,000 characters or fewer"),
+        },
     )
     accept_agreement = forms.BooleanField(
-        error_messages={"required": _("Please accept the User Agreement to send a request.")}
+        error_messages={"required": _("Tick the box to accept the User Agreement")}
     )
     consent_personal_data = forms.BooleanField(
         error_messages={
-            "required": _("We need your consent to process your personal data to answer you.")
+            "required": _(
+                "Tick the box to give your consent to the processing of your personal data: "
+                "we need it to answer you"
+            )
         }
     )
     consent_notifications = forms.BooleanField(required=False)

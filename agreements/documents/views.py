@@ -134,12 +134,24 @@ def equivalents(version):
     return paths
 
 
+def superseded_by(version):
+    """The version that took over from this one (its end of effect), or None."""
+    later = Version.objects.in_effect().filter(
+        document_id=version.document_id, language=version.language, number__gt=version.number
+    )
+    return later.order_by("number").first() if version.is_in_effect() else None
+
+
 class VersionView(DocumentPageMixin, View):
     def get(self, request, document, number):
         version = self.published_version(number)
         request.language_equivalents = equivalents(version)
         current, _upcoming = self.current_and_upcoming()
-        return self.conditional([version, current], lambda: self.render_version(version, current))
+        successor = superseded_by(version)
+        return self.conditional(
+            [version, current, successor],
+            lambda: self.render_version(version, current, successor=successor),
+        )
 
 
 class PrintVersionView(VersionView):

@@ -25,6 +25,20 @@ def in_words(moment):
     return dateformat.format(moment, MOMENT_FORMATS.get(language, MOMENT_FORMATS["en"]))
 
 
+DAY_FORMATS = {"en": "j F Y", "ru": "j E Y", "vi": r"j \t\h\á\n\g n \n\ă\m Y"}
+
+
+@register.filter
+def day_in_words(moment):
+    """The day of a moment in the operator's zone, in the active language's words:
+    "27 November 2026", "27 ноября 2026", "27 tháng 11 năm 2026"."""
+    if moment is None:
+        return ""
+    local = moment.astimezone(ZoneInfo(settings.OPERATOR_TIME_ZONE))
+    language = translation.get_language() or "en"
+    return dateformat.format(local, DAY_FORMATS.get(language, DAY_FORMATS["en"]))
+
+
 @register.filter
 def utc_day(moment):
     """The moment in UTC, in the active language's words."""
