@@ -180,10 +180,23 @@ def test_send_the_contact_form_and_see_the_receipt(visitor, viewport):
     person.screenshot(f"contact-{name}")
     person.page.get_by_role("button", name="Send request").click()
     person.page.wait_for_url(re.compile(r"/receipt/"))
-    heading = person.page.locator("h1").inner_text()
-    reference = re.search(r"KG-[A-Z0-9]{10}", person.page.content()).group(0)
-    assert "received" in heading.lower() or reference in heading
-    assert person.page.locator("table.events tbody tr").count() == 3
+    panel = person.page.locator(".panel")
+    assert "Your request has been received" in panel.locator("h1").inner_text()
+    assert re.search(r"Your reference: KG-[A-Z0-9]{10}", panel.inner_text())
+    assert person.page.get_by_role("heading", name="What happens next").is_visible()
+    accepted = person.page.locator("ul.accepted").inner_text()
+    assert "You accepted the User Agreement (public offer), version 2." in accepted
+    assert "You gave your consent to the processing of your personal data" in accepted
+    assert "You did not ask for notifications" in accepted
+    events = person.page.locator("table.events")
+    assert not events.is_visible()  # the technical record waits under its disclosure
+    person.page.get_by_text("Technical details").click()
+    assert events.is_visible() and events.locator("tbody tr").count() == 3
+    assert person.page.get_by_role("button", name="Print this receipt").is_visible()
+    overflow = person.page.evaluate(
+        "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+    )
+    assert overflow <= 0
     person.screenshot(f"receipt-{name}")
 
 
