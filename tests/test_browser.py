@@ -396,3 +396,22 @@ def test_a_version_says_in_plain_words_when_it_is_in_effect_and_what_its_fingerp
     assert explained.get_attribute("href") == "/evidence/"
     person.goto("/ru/agreement/")
     assert person.page.locator(".version-status").inner_text().startswith("Версия 1, действует с")
+
+
+def test_the_evidence_page_opens_with_an_accessible_picture_before_any_code(visitor):
+    reader = visitor(viewport=PHONE)
+    reader.goto("/evidence/")
+    picture = reader.page.get_by_role("img", name="How a request becomes evidence")
+    assert picture.is_visible()
+    order = reader.page.evaluate("""() => {
+        const svg = document.querySelector('figure.evidence-diagram svg');
+        const code = document.querySelector('main code, main pre');
+        return svg.compareDocumentPosition(code) & Node.DOCUMENT_POSITION_FOLLOWING;
+    }""")
+    assert order  # the picture comes before the first code
+    described = reader.page.evaluate(
+        "document.getElementById('diagram-desc').textContent.includes('signed checkpoint')"
+    )
+    assert described
+    box = picture.bounding_box()
+    assert box["width"] <= PHONE["width"]
