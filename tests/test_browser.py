@@ -415,3 +415,30 @@ def test_the_evidence_page_opens_with_an_accessible_picture_before_any_code(visi
     assert described
     box = picture.bounding_box()
     assert box["width"] <= PHONE["width"]
+
+
+def test_a_long_document_on_a_phone_folds_its_contents_and_every_section_leads_back(visitor):
+    reader = visitor(viewport=PHONE)
+    reader.goto("/agreement/")
+    contents = reader.page.locator("nav.toc details")
+    assert contents.get_attribute("open") is None  # folded on a phone
+    reader.page.get_by_role("navigation", name="Contents").locator("summary").click()
+    assert contents.get_attribute("open") is not None
+    links = reader.page.locator("nav.toc a")
+    assert links.count() >= 10
+    boxes = [links.nth(i).bounding_box() for i in range(3)]
+    assert boxes[0]["y"] < boxes[1]["y"] < boxes[2]["y"]  # a vertical list
+    sections = reader.page.locator(".document-text h2[id^=section-]").count()
+    back = reader.page.get_by_role("link", name="Back to contents")
+    assert back.count() == sections
+    back.nth(3).click()
+    assert reader.page.url.endswith("#contents")
+
+
+def test_the_contents_mark_the_section_being_read_on_a_wide_screen(visitor):
+    reader = visitor(viewport=DESKTOP)
+    reader.goto("/agreement/")
+    assert reader.page.locator("nav.toc details").get_attribute("open") is not None
+    reader.page.evaluate("document.getElementById('section-7').scrollIntoView()")
+    reader.page.wait_for_selector('nav.toc a[aria-current="location"][href="#section-7"]')
+    assert reader.page.locator('nav.toc a[aria-current="location"]').count() == 1

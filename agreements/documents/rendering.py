@@ -9,6 +9,7 @@ from functools import lru_cache
 
 import markdown
 import nh3
+from django.utils.html import escape
 from markdown.extensions import Extension
 from markdown.treeprocessors import Treeprocessor
 
@@ -106,11 +107,14 @@ def render_preview(source):
 
 
 CLAUSE_PARAGRAPH = re.compile(r'<p id="clause-([0-9-]+)">')
+SECTION_HEADING = re.compile(r'(?=<h2 id="section-)')
 
 
-@lru_cache(maxsize=32)
-def with_clause_links(html):
-    """The frozen HTML with a "link to this clause" anchor at the start of each clause.
+@lru_cache(maxsize=64)
+def with_clause_links(html, label="Link to clause {number}", back="Back to contents"):
+    """The frozen HTML with a "link to this clause" anchor at the start of each clause,
+    and a way back to the contents at the end of each section (label and back: the
+    words in the page's language).
 
     Presentation only, added when the page is shown: the published HTML (the
     evidence) stays as frozen. Cached: published HTML never changes.
@@ -118,9 +122,19 @@ def with_clause_links(html):
 
     def link(match):
         anchor, number = match.group(1), match.group(1).replace("-", ".")
+        name = escape(label.format(number=number))
         return (
             f'<p id="clause-{anchor}"><a class="clause-link" href="#clause-{anchor}" '
-            f'aria-label="Link to clause {number}" title="Link to clause {number}">§</a>'
+            f'aria-label="{name}" title="{name}">§</a>'
         )
 
-    return CLAUSE_PARAGRAPH.sub(link, html)
+    to_contents = f'<p class="to-contents"><a href="#contents">{escape(back)}</a></p>'
+    linked = CLAUSE_PARAGRAPH.sub(link, html)
+    sections = SECTION_HEADING.split(linked)
+    if len(sections) < 3:
+        return linked
+    # Before each section heading but the first, and at the end: the end of a section.
+    rebuilt = sections[0] + "".join(
+        (to_contents if index else "") + part for index, part in enumerate(sections[1:])
+    )
+    return rebuilt + to_contents

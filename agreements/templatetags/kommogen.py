@@ -8,6 +8,7 @@ from django.conf import settings
 from django.utils import dateformat, translation
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext
 
 from agreements.documents.rendering import with_clause_links
 
@@ -63,5 +64,9 @@ def dual_time(moment):
 
 @register.filter
 def clause_links(html):
-    """Published HTML with a "link to this clause" anchor before each clause."""
-    return mark_safe(with_clause_links(html))  # sanitised at publication; anchors are ours
+    """Published HTML with a "link to this clause" anchor before each clause, and a link
+    back to the contents at the end of each section."""
+    linked = with_clause_links(
+        html, gettext("Link to clause {number}"), gettext("Back to contents")
+    )
+    return mark_safe(linked)  # sanitised at publication; anchors are ours

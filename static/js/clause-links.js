@@ -15,13 +15,13 @@
       return;
     }
     var url = text.getAttribute("data-permanent-url") + link.getAttribute("href");
-    var name = link.getAttribute("aria-label").replace("Link to ", "");
+    // The words come from the page, in its language.
     navigator.clipboard.writeText(url).then(function () {
-      status.textContent = "Copied a permanent link to " + name + ": " + url;
+      status.textContent = status.getAttribute("data-copied") + " " + url;
       clearTimeout(hideTimer);
       hideTimer = setTimeout(function () { status.textContent = ""; }, 5000);
     }, function () {
-      status.textContent = "The address of " + name + " is now in the address bar.";
+      status.textContent = status.getAttribute("data-in-bar");
     });
   });
 })();
