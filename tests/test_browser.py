@@ -442,3 +442,24 @@ def test_the_contents_mark_the_section_being_read_on_a_wide_screen(visitor):
     reader.page.evaluate("document.getElementById('section-7').scrollIntoView()")
     reader.page.wait_for_selector('nav.toc a[aria-current="location"][href="#section-7"]')
     assert reader.page.locator('nav.toc a[aria-current="location"]').count() == 1
+
+
+def test_mentions_of_clauses_sections_and_documents_become_links(visitor):
+    reader = visitor(viewport=DESKTOP)
+    reader.goto("/privacy/")
+    text = reader.page.locator(".document-text")
+    assert text.get_by_role("link", name="clause 7.2").first.get_attribute("href") == (
+        "/agreement/#clause-7-2"
+    )
+    assert text.get_by_role("link", name="section 3").first.get_attribute("href") == "#section-3"
+    reader.goto("/agreement/")
+    policy = reader.page.locator(".document-text").get_by_role("link", name="Privacy Policy")
+    assert policy.first.get_attribute("href") == "/privacy/"
+    policy.first.click()
+    reader.page.wait_for_url(re.compile(r"/privacy/$"))
+    reader.goto("/ru/consent/")
+    russian = reader.page.locator(".document-text")
+    policy = russian.get_by_role("link", name="разделе 6", exact=True)
+    assert policy.get_attribute("href") == "/ru/privacy/#section-6"
+    agreement = russian.get_by_role("link", name="раздел 6", exact=True)
+    assert agreement.get_attribute("href") == "/ru/agreement/#section-6"

@@ -138,3 +138,49 @@ def with_clause_links(html, label="Link to clause {number}", back="Back to conte
         (to_contents if index else "") + part for index, part in enumerate(sections[1:])
     )
     return rebuilt + to_contents
+
+
+# Mentions of a clause, a section or another document in a text, in each language:
+# (word for clause or section) (number) [(of) (document name)].
+MENTION_WORDS = r"(?:clauses?|sections?|пункт[а-я]*|раздел[а-я]*|điều|mục)"
+TAG = re.compile(r"(<[^>]+>)")
+NOT_INSIDE = ("a", "h1", "h2", "h3", "h4", "code", "pre")
+
+
+@lru_cache(maxsize=64)
+def with_mention_links(html, own_slug, names):
+    """Mentions that resolve become links: "clause 7.2" to that clause of this text,
+    "clause 6 of the User Agreement" to that section of the other document, and a
+    document's name to its page. names: ((name, slug, url), …) in the page's language.
+    Presentation only, like the clause links: the frozen HTML is not touched."""
+    by_name = {name.casefold(): (slug, url) for name, slug, url in names}
+    documents = "|".join(re.escape(name) for name, _slug, _url in names)
+    mention = re.compile(
+        rf"\b({MENTION_WORDS}) (\d+(?:\.\d+)?)(?:(?: of the| của| trong)? ({documents}))?"
+        rf"|\b({documents})\b",
+        re.IGNORECASE,
+    )
+
+    def link(match):
+        word, number, named, alone = match.groups()
+        if alone:
+            slug, url = by_name[alone.casefold()]
+            return match.group(0) if slug == own_slug else f'<a href="{url}">{alone}</a>'
+        kind = "clause" if "." in number else "section"
+        anchor = f"#{kind}-{number.replace('.', '-')}"
+        rest = match.group(0)[len(word) + 1 + len(number) :]
+        if named and by_name[named.casefold()][0] != own_slug:
+            return f'<a href="{by_name[named.casefold()][1]}{anchor}">{word} {number}</a>{rest}'
+        if f'id="{anchor[1:]}"' not in html:
+            return match.group(0)
+        return f'<a href="{anchor}">{word} {number}</a>{rest}'
+
+    parts, depth = TAG.split(html), 0
+    for index, part in enumerate(parts):
+        if index % 2:  # a tag
+            name = re.match(r"</?([a-z0-9]+)", part)
+            if name and name.group(1) in NOT_INSIDE:
+                depth += -1 if part.startswith("</") else 1
+        elif depth == 0:
+            parts[index] = mention.sub(link, part)
+    return "".join(parts)

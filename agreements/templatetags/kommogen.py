@@ -5,12 +5,13 @@ from zoneinfo import ZoneInfo
 
 from django import template
 from django.conf import settings
+from django.urls import reverse
 from django.utils import dateformat, translation
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext
 
-from agreements.documents.rendering import with_clause_links
+from agreements.documents.rendering import with_clause_links, with_mention_links
 
 register = template.Library()
 
@@ -70,3 +71,32 @@ def clause_links(html):
         html, gettext("Link to clause {number}"), gettext("Back to contents")
     )
     return mark_safe(linked)  # sanitised at publication; anchors are ours
+
+
+# How each language names the documents in running text (with the inflected forms a
+# Russian text uses), to link the mentions: agreements/documents/rendering.py.
+DOCUMENT_NAMES = {
+    "en": {"agreement": ["User Agreement"], "privacy": ["Privacy Policy"],
+           "consent": ["Consent to the processing of personal data"]},
+    "ru": {"agreement": ["Пользовательское соглашение", "Пользовательского соглашения",
+                         "Пользовательским соглашением"],
+           "privacy": ["Политика конфиденциальности", "Политики конфиденциальности",
+                       "Политикой конфиденциальности"],
+           "consent": ["Согласие на обработку персональных данных",
+                       "Согласия на обработку персональных данных"]},
+    "vi": {"agreement": ["Thỏa thuận người dùng"], "privacy": ["Chính sách quyền riêng tư"],
+           "consent": ["Sự đồng ý xử lý dữ liệu cá nhân"]},
+}  # fmt: skip
+
+
+@register.filter
+def mention_links(html, version):
+    """Mentions of clauses, sections and documents in the text of `version` become
+    links, in the page's language."""
+    language = translation.get_language() or "en"
+    names = tuple(
+        (name, slug, reverse("document_current", kwargs={"document": slug}))
+        for slug, forms in DOCUMENT_NAMES.get(language, DOCUMENT_NAMES["en"]).items()
+        for name in forms
+    )
+    return mark_safe(with_mention_links(str(html), version.document.slug, names))
