@@ -463,3 +463,65 @@ def test_mentions_of_clauses_sections_and_documents_become_links(visitor):
     assert policy.get_attribute("href") == "/ru/privacy/#section-6"
     agreement = russian.get_by_role("link", name="раздел 6", exact=True)
     assert agreement.get_attribute("href") == "/ru/agreement/#section-6"
+
+
+def test_the_evidence_sheet_fits_a_phone_prints_as_a_document_and_shows_what_came_later(
+    visitor,
+):
+    person = visitor(viewport=DESKTOP)
+    person.goto("/contact/")
+    fill_contact_form(person.page, email="later@example.com")
+    person.page.get_by_label(re.compile("I accept the User Agreement")).check()
+    person.page.get_by_label(re.compile("I give my consent to the processing")).check()
+    person.page.get_by_role("button", name="Send request").click()
+    person.page.wait_for_url(re.compile(r"/receipt/"))
+    person.page.get_by_role("button", name="Withdraw", exact=True).click()
+    # A real browser's POST from this private page (once refused by the CSRF check).
+    person.page.wait_for_url(re.compile(r"/consent/withdraw/"), timeout=10000)
+    assert "withdrawn" in person.page.locator("h1").inner_text()
+    pk = person.site.shell(
+        "from agreements.models import Submission; "
+        "print(Submission.objects.get(email='later@example.com').pk)"
+    )
+    operator = visitor(viewport=PHONE)
+    operator.site.shell(
+        "from django.contrib.auth.models import User; "
+        "User.objects.filter(username='operator').exists() or "
+        "User.objects.create_superuser('operator', 'op@example.com', 'a long passphrase'); print(1)"
+    )
+    sheet = f"/admin/agreements/submission/{pk}/evidence/"
+    operator.goto(f"/admin/login/?next={sheet}")
+    operator.page.get_by_label("Username").fill("operator")
+    operator.page.get_by_label("Password").fill("a long passphrase")
+    operator.page.get_by_role("button", name="Log in").click()
+    operator.page.wait_for_url(re.compile(r"/evidence/$"))
+    later = operator.page.locator("ul.later").inner_text()
+    assert "Withdrawal" in later and "in effect since" in later
+    version = operator.page.locator(".evidence-sheet td a[href='/agreement/v/2/']")
+    assert version.count() >= 1
+    overflow = operator.page.evaluate(
+        "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+    )
+    assert overflow <= 0
+    operator.page.emulate_media(media="print")
+    assert not operator.page.locator("#header").is_visible()
+    assert operator.page.locator(".evidence-sheet h1").is_visible()
+    operator.screenshot("evidence-sheet-print")
+
+
+def test_the_confirmation_buttons_of_the_emailed_links_work_in_a_real_browser(visitor):
+    person = visitor(viewport=PHONE)
+    person.goto("/contact/")
+    fill_contact_form(person.page, email="confirm@example.com")
+    person.page.get_by_label(re.compile("I accept the User Agreement")).check()
+    person.page.get_by_label(re.compile("I give my consent to the processing")).check()
+    person.page.get_by_label(re.compile("send me notifications by email")).check()
+    person.page.get_by_role("button", name="Send request").click()
+    person.page.wait_for_url(re.compile(r"/receipt/"))
+    link = person.site.shell(
+        "from agreements.models import Submission; from agreements.notices import links; "
+        "print(links.confirm_url(Submission.objects.get(email='confirm@example.com')))"
+    )
+    person.goto(urlsplit(link).path)
+    person.page.get_by_role("button", name="Yes, send me notifications").click()
+    person.page.get_by_role("heading", name="Thank you: notifications are on").wait_for()

@@ -89,6 +89,14 @@ class SubmissionAdmin(ReadOnlyAdmin):
             "problems": verification.verify_events(submission.events.all()),
             "last_verification": ChainVerification.objects.first(),
             "title": _("Evidence sheet {reference}").format(reference=submission.reference),
+            # What happened later to the same person: withdrawals that apply to this
+            # request, and the person's other requests (by the one email normalisation).
+            "withdrawals": submission.withdrawals.order_by("created_at"),
+            "same_person": Submission.objects.filter(email_key=submission.email_key)
+            .exclude(pk=submission.pk)
+            .order_by("created_at")
+            if submission.email_key
+            else [],
         }
         return TemplateResponse(request, "admin/agreements/evidence_sheet.html", context)
 

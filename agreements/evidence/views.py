@@ -14,6 +14,12 @@ from . import chain, merkle, notes
 from .models import Checkpoint
 from .receipts import signed_receipt
 
+# Pages at a private address (a receipt, a confirmation link) never send it on to other
+# sites. Not "no-referrer": with it a browser sends "Origin: null" with the page's own
+# forms, and Django's CSRF check refuses them (the receipt's Withdraw button, the
+# confirmation buttons). "same-origin" keeps the address private and the forms working.
+PRIVATE_REFERRER = "same-origin"
+
 
 def render_receipt(request, template, name, owner):
     """A receipt's private page: never indexed, its address never sent on as a referrer."""
@@ -22,7 +28,7 @@ def render_receipt(request, template, name, owner):
                "signature": receipt["signature"]}  # fmt: skip
     response = render(request, template, context)
     response["X-Robots-Tag"] = "noindex"
-    response["Referrer-Policy"] = "no-referrer"
+    response["Referrer-Policy"] = PRIVATE_REFERRER
     return response
 
 

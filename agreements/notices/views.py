@@ -10,6 +10,7 @@ from ..contact.clients import evidence_context
 from ..contact.models import Submission
 from ..evidence import recording
 from ..evidence.statements import CONFIRM_LABEL, UNSUBSCRIBE_LABEL, withdrawal_statement
+from ..evidence.views import PRIVATE_REFERRER
 from ..withdrawal.models import Withdrawal
 from .links import CONFIRM, UNSUBSCRIBE, LinkError, reference_in
 
@@ -27,7 +28,7 @@ def submission_for(purpose, token):
 
 def private(response):
     response["X-Robots-Tag"] = "noindex"
-    response["Referrer-Policy"] = "no-referrer"
+    response["Referrer-Policy"] = PRIVATE_REFERRER
     return response
 
 

@@ -9,6 +9,7 @@ from ..contact.clients import evidence_context, over_rate_limit, too_many_reques
 from ..contact.models import Submission
 from ..evidence import recording
 from ..evidence.statements import WITHDRAW_LABEL, withdrawal_statement
+from ..evidence.views import PRIVATE_REFERRER
 from ..notices.links import WITHDRAW, LinkError, reference_in
 from .forms import ScopeForm, WithdrawalForm
 from .models import Withdrawal
@@ -45,7 +46,7 @@ def confirm_withdrawal(request, token):
         return redirect(withdrawal)
     context = {"withdrawal": withdrawal, "submit_label": WITHDRAW_LABEL}
     response = render(request, "agreements/confirm_withdrawal.html", context)
-    response["X-Robots-Tag"], response["Referrer-Policy"] = "noindex", "no-referrer"
+    response["X-Robots-Tag"], response["Referrer-Policy"] = "noindex", PRIVATE_REFERRER
     return response
 
 
