@@ -323,6 +323,11 @@ KOMMO_REQUESTS_PER_SECOND = env_int("KOMMO_REQUESTS_PER_SECOND", 6)
 
 # Email: the console by default; SMTP when DJANGO_EMAIL_HOST is set.
 KOMMOGEN_OPERATOR_EMAIL = os.environ.get("KOMMOGEN_OPERATOR_EMAIL", "gen@kommogen.com")
+# The messengers the operator answers on, shown on the home and contact pages when set:
+# a Telegram username, and WhatsApp and Zalo phone numbers with their country code.
+KOMMOGEN_TELEGRAM = os.environ.get("KOMMOGEN_TELEGRAM", "")
+KOMMOGEN_WHATSAPP = os.environ.get("KOMMOGEN_WHATSAPP", "")
+KOMMOGEN_ZALO = os.environ.get("KOMMOGEN_ZALO", "")
 DEFAULT_FROM_EMAIL = os.environ.get("DJANGO_DEFAULT_FROM_EMAIL", "website@kommogen.com")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 EMAIL_HOST = os.environ.get("DJANGO_EMAIL_HOST", "")

@@ -129,7 +129,7 @@ def test_read_the_agreement_and_follow_a_clause_link(visitor):
     reader = visitor(viewport=DESKTOP)
     reader.context.grant_permissions(["clipboard-write"])
     reader.goto("/")
-    reader.page.get_by_role("link", name="Read the User Agreement").click()
+    reader.page.get_by_role("link", name="User Agreement", exact=True).first.click()
     assert reader.page.locator("h1").inner_text() == "User Agreement (Public Offer)"
     reader.page.get_by_role("navigation", name="Contents").get_by_role(
         "link", name=re.compile("Personal Data")

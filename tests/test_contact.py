@@ -408,3 +408,24 @@ def test_each_field_error_says_what_to_do(send_request):
     ):
         assert f'<a href="#{field}">{expected}</a>' in text, expected
     assert nothing_recorded()
+
+
+def test_the_home_page_sells_the_service_from_the_operators_text_file(client, documents):
+    page = client.get("/").content.decode()
+    assert "What we do for your business" in page and "How work starts" in page
+    assert "Partner ID 28694931" in page
+    assert page.count('class="button"') == 1  # one clear call to action
+    steps = re.search(r'<section id="services".*?</section>', page, re.S).group(0)
+    assert steps.count("<li>") >= 10  # the six services and the four steps
+    assert "Как начинается работа" in client.get("/ru/").content.decode()
+
+
+def test_messengers_appear_only_when_their_settings_are_set(client, documents, settings):
+    assert "t.me/" not in client.get("/").content.decode()
+    settings.KOMMOGEN_TELEGRAM, settings.KOMMOGEN_ZALO = "@kommogen", "+84 90 123 45 67"
+    for path in ("/", "/contact/"):
+        page = client.get(path).content.decode()
+        assert (
+            'href="https://t.me/kommogen"' in page and 'href="https://zalo.me/84901234567"' in page
+        )
+        assert "wa.me" not in page

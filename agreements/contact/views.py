@@ -10,11 +10,13 @@ from ..evidence import recording
 from ..evidence.statements import SUBMIT_LABEL, current_form_versions
 from .clients import evidence_context, over_rate_limit, too_many_requests
 from .forms import ContactForm, safe_page
+from .homepage import home_text, messengers
 
 
 def home(request):
     versions = current_form_versions()
-    context = {"submit_label": SUBMIT_LABEL}
+    context = {"submit_label": SUBMIT_LABEL, "home_text": home_text(reading_language()),
+               "messengers": messengers()}  # fmt: skip
     if versions:
         context["form"] = ContactForm.blank(versions, request.path)
         context["versions"] = versions
@@ -30,6 +32,7 @@ def shows_english_texts(versions):
 
 def render_contact(request, form, status=200, **extra):
     context = {"form": form, "versions": form.versions, "submit_label": SUBMIT_LABEL,
+               "messengers": messengers(),
                "english_texts": shows_english_texts(form.versions)} | extra  # fmt: skip
     return render(request, "agreements/contact.html", context, status=status)
 

@@ -15,6 +15,7 @@ import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -124,9 +125,11 @@ def content_language(name):
 
 
 def content_files(base):
-    """(path, name, language) of every content file: English first, then each language."""
+    """(path, name, language) of every content file: English first, then each language
+    (content/<language>/; other folders, like content/site/, are not documents)."""
     files = [(path, path.name, ENGLISH) for path in sorted(base.glob("*.md"))]
-    for folder in sorted(p for p in base.iterdir() if p.is_dir()):
+    languages = {code for code, _name in settings.LANGUAGES} - {ENGLISH}
+    for folder in sorted(p for p in base.iterdir() if p.is_dir() and p.name in languages):
         for path in sorted(folder.glob("*.md")):
             files.append((path, f"{folder.name}/{path.name}", folder.name))
     return files
