@@ -250,6 +250,9 @@ def test_the_markdown_editor_previews_with_the_public_rendering_under_the_csp(vi
     preview.locator("#clause-1-1").wait_for()
     assert preview.locator("#clause-1-1 em").inner_text() == "new"
     assert preview.locator("#section-1").inner_text() == "1. Terms"
+    editor = operator.page.locator("textarea[name=source]").bounding_box()
+    shown = preview.bounding_box()
+    assert shown["x"] >= editor["x"] + editor["width"] - 1  # side by side on a wide screen
     operator.screenshot("admin-editor")
 
 
@@ -525,3 +528,48 @@ def test_the_confirmation_buttons_of_the_emailed_links_work_in_a_real_browser(vi
     person.goto(urlsplit(link).path)
     person.page.get_by_role("button", name="Yes, send me notifications").click()
     person.page.get_by_role("heading", name="Thank you: notifications are on").wait_for()
+
+
+def log_in_as_operator(operator, next_path):
+    operator.site.shell(
+        "from django.contrib.auth.models import User; "
+        "User.objects.filter(username='operator').exists() or "
+        "User.objects.create_superuser('operator', 'op@example.com', 'a long passphrase'); print(1)"
+    )
+    operator.goto(f"/admin/login/?next={next_path}")
+    operator.page.get_by_label("Username").fill("operator")
+    operator.page.get_by_label("Password").fill("a long passphrase")
+    operator.page.get_by_role("button", name="Log in").click()
+    operator.page.get_by_role("link", name="Log out").or_(
+        operator.page.get_by_role("button", name="Log out")
+    ).wait_for()
+
+
+def test_the_operator_sees_each_versions_state_and_is_kept_from_losing_or_repeating_work(
+    visitor,
+):
+    operator = visitor(viewport=DESKTOP)
+    log_in_as_operator(operator, "/admin/agreements/version/")
+    operator.goto("/admin/agreements/version/?language__exact=en")
+    rows = operator.page.locator("#result_list tbody tr")
+    states = {row.locator("td.field-list_state").inner_text() for row in rows.all()}
+    assert {"current", "superseded"} <= states
+    header = operator.page.locator("#result_list thead").inner_text()
+    assert "takes effect (asia/ho_chi_minh)" in header.lower()  # CSS upper-cases it
+    draft = operator.site.shell(
+        "from agreements.models import Version; "
+        "v = Version.objects.get(document__slug='agreement', language='en', number=2); "
+        "print(v.new_draft().pk)"
+    )
+    operator.goto(f"/admin/agreements/version/{draft}/change/")
+    assert "Nothing to publish: the text is the same as" in operator.page.content()
+    assert operator.page.locator("a.publish-link").count() == 0
+    operator.page.locator("textarea[name=source]").fill("## 1. Terms\n\n1.1. Changed.\n")
+    operator.page.get_by_role("button", name="Save and continue editing").click()
+    operator.page.wait_for_load_state()
+    operator.page.locator("textarea[name=source]").fill("## 1. Terms\n\n1.1. Changed again.\n")
+    asked = []
+    operator.page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.dismiss()))
+    operator.page.locator("a.publish-link").click()
+    assert asked and "not saved" in asked[0]
+    assert operator.page.url.endswith("/change/")  # stayed, the edits kept

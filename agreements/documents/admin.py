@@ -4,6 +4,9 @@ published with a confirmation redline, and scheduled ones can be cancelled.
 Published versions are shown read-only and can never be deleted.
 """
 
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponseNotAllowed
@@ -11,6 +14,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils.html import format_html
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from markdownx.widgets import AdminMarkdownxWidget
 
@@ -20,6 +24,7 @@ from .models import (
     Document,
     PublishedVersionIsImmutable,
     Version,
+    fingerprint_of,
     next_number,
     review_fingerprint,
 )
@@ -30,7 +35,8 @@ class DocumentTextWidget(AdminMarkdownxWidget):
     """The Markdown editor, its preview styled by the public pages' document stylesheet."""
 
     class Media:
-        css = {"all": ["css/document.css"]}
+        css = {"all": ["css/document.css", "css/version-editor.css"]}
+        js = ["js/version-editor.js"]
 
 
 @admin.register(Document)
@@ -72,10 +78,33 @@ class DocumentAdmin(admin.ModelAdmin):
         return obj.versions.drafts().count()
 
 
+def version_state(version):
+    """A version's state in plain words, for the operator."""
+    if not version.is_published:
+        return _("draft")
+    if version.is_cancelled:
+        return _("cancelled")
+    if not version.is_in_effect():
+        return _("scheduled")
+    later = Version.objects.in_effect().filter(
+        document_id=version.document_id, language=version.language, number__gt=version.number
+    )
+    return _("superseded") if later.exists() else _("current")
+
+
+def same_as_published(draft):
+    """The published version of the draft's document and language whose text it repeats
+    (nothing to publish), or None."""
+    latest = draft.document.versions.in_language(draft.language).not_cancelled()
+    latest = latest.order_by("-number").first()
+    return latest if latest and latest.fingerprint == fingerprint_of(draft.source) else None
+
+
 @admin.register(Version)
 class VersionAdmin(admin.ModelAdmin):
     list_display = [
-        "__str__", "document", "language", "number", "effective_at", "short_fingerprint",
+        "__str__", "document", "language", "number", "list_state", "effective_local",
+        "short_fingerprint",
     ]  # fmt: skip
     list_filter = ["document", "language", ("number", admin.EmptyFieldListFilter)]
     search_fields = ["title", "summary"]
@@ -123,6 +152,22 @@ class VersionAdmin(admin.ModelAdmin):
             )
         return _("in effect or superseded") if obj.is_in_effect() else _("scheduled")
 
+    @admin.display(description=_("State"))
+    def list_state(self, obj):
+        """draft, scheduled, current, superseded or cancelled."""
+        return version_state(obj)
+
+    @admin.display(
+        description=format_lazy(_("Takes effect ({zone})"), zone=settings.OPERATOR_TIME_ZONE),
+        ordering="effective_at",
+    )
+    def effective_local(self, obj):
+        if not obj.effective_at:
+            return "—"
+        return (
+            f"{obj.effective_at.astimezone(ZoneInfo(settings.OPERATOR_TIME_ZONE)):%Y-%m-%d %H:%M}"
+        )
+
     @admin.display(description=_("Fingerprint"))
     def short_fingerprint(self, obj):
         return obj.fingerprint[:12] if obj.fingerprint else "—"
@@ -144,8 +189,10 @@ class VersionAdmin(admin.ModelAdmin):
         return format_html('<a href="{}">Preview this draft as a page</a>', obj.get_absolute_url())
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
+        draft = Version.objects.filter(pk=object_id, number__isnull=True).first()
         extra_context = {
             **(extra_context or {}),
+            "same_as": draft and same_as_published(draft),
             "can_publish": self.has_publish_permission(request),
             "can_cancel": self.has_publish_permission(request) and self.is_cancellable(object_id),
             "can_start_draft": self.has_add_permission(request),
