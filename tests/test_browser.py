@@ -573,3 +573,17 @@ def test_the_operator_sees_each_versions_state_and_is_kept_from_losing_or_repeat
     operator.page.locator("a.publish-link").click()
     assert asked and "not saved" in asked[0]
     assert operator.page.url.endswith("/change/")  # stayed, the edits kept
+
+
+def test_a_documents_admin_page_lists_its_versions_and_starts_a_new_draft(visitor):
+    operator = visitor(viewport=DESKTOP)
+    log_in_as_operator(operator, "/admin/agreements/document/")
+    pk = operator.site.shell(
+        "from agreements.models import Document; print(Document.objects.get(slug='agreement').pk)"
+    )
+    operator.goto(f"/admin/agreements/document/{pk}/change/")
+    listed = operator.page.locator("ul.version-list").inner_text()
+    assert "v2 — current" in listed and "v1 — superseded" in listed and "(ru)" in listed
+    operator.page.get_by_role("button", name="New draft from the current version").click()
+    operator.page.wait_for_url(re.compile(r"/admin/agreements/version/\d+/change/$"))
+    assert "A new draft starts from the text of" in operator.page.content()

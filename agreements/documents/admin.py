@@ -12,8 +12,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
-from django.urls import path
-from django.utils.html import format_html
+from django.urls import path, reverse
+from django.utils.html import format_html, format_html_join
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from markdownx.widgets import AdminMarkdownxWidget
@@ -46,8 +46,30 @@ class DocumentAdmin(admin.ModelAdmin):
         "draft_count",
     ]  # fmt: skip
 
+    readonly_fields = ["version_list"]
+
     def has_delete_permission(self, request, obj=None):
         return False
+
+    @admin.display(description=_("Versions"))
+    def version_list(self, obj):
+        """Every version of the document, newest first, each with its state, and a way
+        to start a new draft from the current text."""
+        versions = obj.versions.select_related("cancellation").order_by("language", "-number")
+        rows = format_html_join(
+            "", '<li><a href="{}">{}</a> — {}</li>',
+            ((reverse("admin:agreements_version_change", args=[v.pk]), v, version_state(v))
+             for v in versions),
+        )  # fmt: skip
+        current = obj.versions.in_language("en").current()
+        new_draft = ""
+        if current:
+            action = reverse("admin:agreements_version_new_draft", args=[current.pk])
+            new_draft = format_html(
+                '<p><button type="submit" form="new-draft-form" formaction="{}">{}</button></p>',
+                action, _("New draft from the current version"),
+            )  # fmt: skip
+        return format_html('<ul class="version-list">{}</ul>{}', rows, new_draft)
 
     @admin.display(description=_("Current version"))
     def current_version(self, obj):
