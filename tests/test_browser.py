@@ -587,3 +587,32 @@ def test_a_documents_admin_page_lists_its_versions_and_starts_a_new_draft(visito
     operator.page.get_by_role("button", name="New draft from the current version").click()
     operator.page.wait_for_url(re.compile(r"/admin/agreements/version/\d+/change/$"))
     assert "A new draft starts from the text of" in operator.page.content()
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_the_publish_page_is_legible_in_both_schemes_and_says_errors_under_their_field(
+    browser, site, scheme
+):
+    if not AXE.exists():
+        pytest.skip("node_modules is missing") if os.environ.get("CI") != "true" else pytest.fail(
+            "node_modules is missing"
+        )
+    operator = Visitor(browser, site, viewport=DESKTOP, color_scheme=scheme, bypass_csp=True)
+    log_in_as_operator(operator, "/admin/")
+    draft = operator.site.shell(
+        "from agreements.models import Version; "
+        "v = Version.objects.get(document__slug='agreement', language='en', number=2); "
+        "d = v.new_draft(); d.source = d.source.replace('2.2.', '2.2. Changed:'); d.save(); "
+        "print(d.pk)"
+    )
+    operator.goto(f"/admin/agreements/version/{draft}/publish/")
+    assert operator.page.locator(".redline ins, .redline del").count() >= 1
+    assert axe_violations(operator.page) == []
+    operator.page.get_by_label("Summary of changes").fill("")
+    operator.page.get_by_role("button", name=re.compile("Publish version")).click()
+    error = operator.page.locator(".form-row.errors .field-error-under")
+    error.wait_for()
+    row = error.locator("xpath=ancestor::div[contains(@class,'form-row')]")
+    assert "Summary of changes" in row.inner_text()
+    assert error.bounding_box()["y"] > row.locator("label").bounding_box()["y"]
+    operator.close()
