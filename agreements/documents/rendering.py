@@ -154,27 +154,42 @@ def with_mention_links(html, own_slug, names):
     document's name to its page. names: ((name, slug, url), …) in the page's language.
     Presentation only, like the clause links: the frozen HTML is not touched."""
     by_name = {name.casefold(): (slug, url) for name, slug, url in names}
-    documents = "|".join(re.escape(name) for name, _slug, _url in names)
-    mention = re.compile(
+    mention = mention_pattern(tuple(name for name, _slug, _url in names))
+
+    def link(match):
+        return linked_mention(match, html, own_slug, by_name)
+
+    return outside_links(html, lambda text: mention.sub(link, text))
+
+
+def mention_pattern(names):
+    """(clause or section word) (number) [(of) (document name)] | (document name)."""
+    documents = "|".join(re.escape(name) for name in names)
+    return re.compile(
         rf"\b({MENTION_WORDS}) (\d+(?:\.\d+)?)(?:(?: of the| của| trong)? ({documents}))?"
         rf"|\b({documents})\b",
         re.IGNORECASE,
     )
 
-    def link(match):
-        word, number, named, alone = match.groups()
-        if alone:
-            slug, url = by_name[alone.casefold()]
-            return match.group(0) if slug == own_slug else f'<a href="{url}">{alone}</a>'
-        kind = "clause" if "." in number else "section"
-        anchor = f"#{kind}-{number.replace('.', '-')}"
-        rest = match.group(0)[len(word) + 1 + len(number) :]
-        if named and by_name[named.casefold()][0] != own_slug:
-            return f'<a href="{by_name[named.casefold()][1]}{anchor}">{word} {number}</a>{rest}'
-        if f'id="{anchor[1:]}"' not in html:
-            return match.group(0)
-        return f'<a href="{anchor}">{word} {number}</a>{rest}'
 
+def linked_mention(match, html, own_slug, by_name):
+    """The mention as a link where it resolves, else as it was."""
+    word, number, named, alone = match.groups()
+    if alone:
+        slug, url = by_name[alone.casefold()]
+        return match.group(0) if slug == own_slug else f'<a href="{url}">{alone}</a>'
+    kind = "clause" if "." in number else "section"
+    anchor = f"#{kind}-{number.replace('.', '-')}"
+    rest = match.group(0)[len(word) + 1 + len(number) :]
+    if named and by_name[named.casefold()][0] != own_slug:
+        return f'<a href="{by_name[named.casefold()][1]}{anchor}">{word} {number}</a>{rest}'
+    if f'id="{anchor[1:]}"' not in html:
+        return match.group(0)
+    return f'<a href="{anchor}">{word} {number}</a>{rest}'
+
+
+def outside_links(html, substitute):
+    """html with substitute(text) applied to its text outside links, headings and code."""
     parts, depth = TAG.split(html), 0
     for index, part in enumerate(parts):
         if index % 2:  # a tag
@@ -182,5 +197,5 @@ def with_mention_links(html, own_slug, names):
             if name and name.group(1) in NOT_INSIDE:
                 depth += -1 if part.startswith("</") else 1
         elif depth == 0:
-            parts[index] = mention.sub(link, part)
+            parts[index] = substitute(part)
     return "".join(parts)

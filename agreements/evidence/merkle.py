@@ -194,10 +194,16 @@ def verify_consistency(old, new, old_root, new_root, proof):
     fn, sn = old - 1, new - 1
     while fn & 1:
         fn, sn = fn >> 1, sn >> 1
+    roots = consistency_roots(fn, sn, proof)
+    return roots == (old_root, new_root)
+
+
+def consistency_roots(fn, sn, proof):
+    """The two roots RFC 9162's consistency check computes from a proof, or None."""
     first = second = proof[0]
     for node in proof[1:]:
         if sn == 0:
-            return False
+            return None
         if fn & 1 or fn == sn:
             first, second = node_hash(node, first), node_hash(node, second)
             while not fn & 1 and fn != 0:
@@ -205,7 +211,7 @@ def verify_consistency(old, new, old_root, new_root, proof):
         else:
             second = node_hash(second, node)
         fn, sn = fn >> 1, sn >> 1
-    return sn == 0 and first == old_root and second == new_root
+    return (first, second) if sn == 0 else None
 
 
 def prefix_roots(sizes):

@@ -10,16 +10,25 @@ class AppendOnlyViolation(Exception):
     """Code tried to change or delete an acceptance event (the database refuses it too)."""
 
 
-class AcceptanceEventQuerySet(models.QuerySet):
+class AppendOnlyQuerySet(models.QuerySet):
+    """Rows that are never changed or deleted in bulk either (the database refuses it
+    too, by triggers): refusal names them."""
+
+    refusal = "These rows are append-only."
+
     def update(self, **kwargs):
-        raise AppendOnlyViolation("Acceptance events are append-only.")
+        raise AppendOnlyViolation(self.refusal)
 
     update.queryset_only = True
 
     def delete(self):
-        raise AppendOnlyViolation("Acceptance events are append-only.")
+        raise AppendOnlyViolation(self.refusal)
 
     delete.queryset_only = True
+
+
+class AcceptanceEventQuerySet(AppendOnlyQuerySet):
+    refusal = "Acceptance events are append-only."
 
 
 class AcceptanceEvent(models.Model):
@@ -155,16 +164,8 @@ class MerkleNode(models.Model):
         return f"node {self.level}/{self.index}"
 
 
-class CheckpointQuerySet(models.QuerySet):
-    def update(self, **kwargs):
-        raise AppendOnlyViolation("Checkpoints are append-only.")
-
-    update.queryset_only = True
-
-    def delete(self):
-        raise AppendOnlyViolation("Checkpoints are append-only.")
-
-    delete.queryset_only = True
+class CheckpointQuerySet(AppendOnlyQuerySet):
+    refusal = "Checkpoints are append-only."
 
 
 class Checkpoint(models.Model):

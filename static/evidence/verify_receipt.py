@@ -133,10 +133,14 @@ def consistent(old, new, old_root, new_root, proof):
     fn, sn = old - 1, new - 1
     while fn & 1:
         fn, sn = fn >> 1, sn >> 1
+    return consistency_roots(fn, sn, proof) == (old_root, new_root)
+
+
+def consistency_roots(fn, sn, proof):
     first = second = proof[0]
     for hash_ in proof[1:]:
         if sn == 0:
-            return False
+            return None
         if fn & 1 or fn == sn:
             first, second = node(hash_, first), node(hash_, second)
             while not fn & 1 and fn != 0:
@@ -144,7 +148,7 @@ def consistent(old, new, old_root, new_root, proof):
         else:
             second = node(second, hash_)
         fn, sn = fn >> 1, sn >> 1
-    return sn == 0 and first == old_root and second == new_root
+    return (first, second) if sn == 0 else None
 
 
 # --- The checks ------------------------------------------------------------------------
