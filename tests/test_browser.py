@@ -12,12 +12,12 @@ import json
 import os
 import re
 import subprocess
-from collections import deque
-from urllib.parse import urldefrag, urljoin, urlsplit
+from urllib.parse import urlsplit
 
 import pytest
 from django.conf import settings
 
+from .crawling import crawl
 from .live import fetch, needs, own_database, start_site
 
 NODE_MODULES = settings.BASE_DIR / "node_modules"
@@ -161,12 +161,40 @@ def test_compare_two_versions(visitor):
     assert reader.page.url.endswith("/agreement/compare/1...2/")
     changed = reader.page.locator("li.change-changed")
     assert "Clause 2.2" in changed.inner_text()
-    assert "scripts" in changed.locator("ins").inner_text()
+    assert "scripts" in changed.locator("ins:visible").inner_text()
     assert "Clause 12.1" in reader.page.locator("li.change-added").inner_text()
     reader.page.get_by_role("link", name="Clause 2.2").click()
     assert reader.page.url.endswith("/agreement/v/2/#clause-2-2")
     reader.goto("/agreement/compare/1...2/")
     reader.screenshot("compare-desktop")
+
+
+def test_the_redline_is_side_by_side_on_a_wide_screen_and_in_place_on_a_phone(visitor):
+    wide, phone = visitor(viewport=DESKTOP), visitor(viewport=PHONE)
+    for reader in (wide, phone):
+        reader.goto("/agreement/compare/1...2/")
+    changed = wide.page.locator("li.change-changed")
+    old_side, new_side = changed.locator(".change-sides > .change-text").all()
+    assert old_side.is_visible() and new_side.is_visible()
+    assert not changed.locator(".change-inline").is_visible()
+    assert old_side.bounding_box()["x"] < new_side.bounding_box()["x"]
+    assert old_side.bounding_box()["y"] == new_side.bounding_box()["y"]
+    assert "scripts" not in old_side.inner_text() and "scripts" in new_side.inner_text()
+    assert wide.page.locator(".redline-columns").inner_text().split() == [
+        "Version", "1", "Version", "2",
+    ]  # fmt: skip
+    in_place = phone.page.locator("li.change-changed .change-inline")
+    assert in_place.is_visible() and "scripts" in in_place.locator("ins").inner_text()
+    assert not phone.page.locator("li.change-changed .change-sides").is_visible()
+    phone.page.get_by_role("link", name="Whole text with changes marked").click()
+    phone.page.wait_for_url(re.compile(r"/agreement/compare/1\.\.\.2/\?view=whole$"))
+    whole = phone.page.locator("ol.redline").inner_text()
+    assert "1.1. This User Agreement" in whole and "scripts" in whole
+    assert whole.index("1.1. This User Agreement") < whole.index("scripts")
+    assert "**" not in whole and "## " not in whole
+    phone.screenshot("compare-whole-phone")
+    wide.goto("/agreement/compare/1...2/?view=whole")
+    wide.screenshot("compare-whole-desktop")
 
 
 @pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
@@ -256,36 +284,6 @@ def test_the_markdown_editor_previews_with_the_public_rendering_under_the_csp(vi
     operator.screenshot("admin-editor")
 
 
-def same_site_links(page, base):
-    hrefs = page.eval_on_selector_all("a[href]", "links => links.map(a => a.href)")
-    for href in hrefs:
-        url, _fragment = urldefrag(urljoin(page.url, href))
-        path = urlsplit(url).path
-        if (
-            url.startswith(base + "/")
-            and not path.startswith("/static/")
-            and not re.search(r"\.(md|json|xml|txt)$|/feed/$", path)
-        ):
-            yield path + (f"?{urlsplit(url).query}" if urlsplit(url).query else "")
-
-
-def crawl(page, base):
-    """Every HTML page reachable from / by links, in the order found (plain-text files
-    such as the checkpoints and the key are not pages)."""
-    found, queue = ["/"], deque(["/"])
-    while queue:
-        path = queue.popleft()
-        response = page.goto(base + path)
-        if "text/html" not in response.headers.get("content-type", ""):
-            found.remove(path)
-            continue
-        for link in same_site_links(page, base):
-            if link not in found:
-                found.append(link)
-                queue.append(link)
-    return found
-
-
 AXE_OPTIONS = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}}
 
 
@@ -333,6 +331,7 @@ def test_every_page_passes_axe_and_the_html_checker_and_fits_320_px(browser, sit
     pages = crawl(reader.page, site.url) + ["/no-such-page/"]
     assert {"/", "/agreement/", "/privacy/", "/consent/", "/contact/", "/evidence/",
             "/agreement/versions/", "/agreement/compare/1...2/", "/agreement/v/1/",
+            "/agreement/compare/1...2/?view=whole",
             "/consent/withdraw/", "/ru/agreement/", "/vi/agreement/", "/ru/contact/",
             "/vi/evidence/", "/ru/agreement/v/1/"} <= set(pages)  # fmt: skip
     reader.close()

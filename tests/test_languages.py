@@ -257,6 +257,8 @@ def test_history_redline_print_and_feed_work_in_each_language(client, translatio
     assert "английской версии 1" in history
     redline = client.get("/ru/agreement/compare/1...2/").content.decode()
     assert "<ins>" in redline and "Новое" in redline and "добавлено" in redline
+    assert "Пункт 1.2</a> — добавлено" in redline and "Clause" not in redline
+    assert "Весь текст с отмеченными изменениями" in redline
     printed = client.get("/ru/agreement/v/2/print/").content.decode()
     assert '<div class="document-text" lang="ru">' in printed and second.fingerprint in printed
     feed = client.get("/ru/agreement/feed/").content.decode()

@@ -77,7 +77,7 @@ def test_the_public_compare_page(client, publish):
         'href="/agreement/v/2/#clause-1-1"' in text and 'href="/agreement/v/1/#clause-1-3"' in text
     )
     assert "[inserted: </span>paid" in text  # readable without colour, by screen readers too
-    assert "1 changed, 1 added and 1 removed" in text
+    assert "1 changed, 1 added, 1 removed and 0 renumbered; 4 unchanged and not shown" in text
     history = client.get("/agreement/versions/").content.decode()
     assert 'href="/agreement/compare/1...2/"' in history
     assert 'href="/agreement/compare/1...2/"' in client.get("/agreement/").content.decode()
@@ -117,3 +117,85 @@ def test_markdown_markers_are_not_shown_and_formatting_alone_is_said_in_words():
     assert level.html.startswith("3. Payment") and "Only the formatting changed" in level.html
     added = redline(old, old + "\n3.3. A **new** clause.\n").changes[0]
     assert added.kind == "added" and "**" not in added.html and "A new clause" in added.html
+
+
+AGREEMENT = """## 3. Use of Software Solutions
+
+3.1. Software solutions may be used solely within their intended functional purpose.
+
+3.2. The User is prohibited from:
+
+- copying, modifying, decompiling, or distributing the software;
+- using the software in violation of applicable laws.
+
+3.3. All intellectual property rights belong to the Operator.
+
+3.4. The Operator may update the software at any time.
+"""
+
+
+def visible(html):
+    """What a sighted reader sees: the marked words without tags or screen-reader prefixes."""
+    return re.sub(r"<[^>]+>", "", re.sub(r'<span class="visually-hidden">[^<]*</span>', "", html))
+
+
+def test_a_clause_inserted_in_the_middle_renumbers_the_following_ones():
+    new = AGREEMENT.replace("3.2. The User", "3.2. Backups are the User's duty.\n\n3.3. The User")
+    new = new.replace("3.3. All", "3.4. All").replace("3.4. The Operator", "3.5. The Operator")
+    result = redline(AGREEMENT, new)
+    kinds = [(c.kind, c.label, c.was.label) for c in result.changes]
+    assert kinds == [
+        ("added", "Clause 3.2", "Clause 3.2"),
+        ("renumbered", "Clause 3.3", "Clause 3.2"),
+        ("renumbered", "Clause 3.4", "Clause 3.3"),
+        ("renumbered", "Clause 3.5", "Clause 3.4"),
+    ]
+    assert result.counts == {"changed": 0, "added": 1, "removed": 0, "renumbered": 3}
+    assert result.unchanged == 3  # the heading, 3.1 and the list (still under "prohibited")
+    renumbered = result.changes[1]
+    assert visible(renumbered.html).startswith("3.2 3. The User is prohibited from:")
+    assert renumbered.anchor == "clause-3-3"
+
+
+def test_a_change_inside_a_list_names_its_clause():
+    new = AGREEMENT.replace("applicable laws", "the laws of Vietnam")
+    [change] = redline(AGREEMENT, new).changes
+    assert change.kind == "changed" and change.label == "Clause 3.2"
+    assert change.anchor == "clause-3-2"
+    assert visible(change.html).endswith("violation of applicable the laws of Vietnam.")
+
+
+def test_no_markdown_marker_reaches_the_reader():
+    old = "4.1. See the [Privacy Policy](/privacy/) and `clause 5`\\.\n\n- one\n* two\n"
+    new = "4.1. See the [Privacy Policy](/privacy/) and `clause 6`\\.\n\n- one\n* three\n"
+    changed, listed = redline(old, new).changes
+    for text in (visible(changed.html), visible(listed.html)):
+        assert not re.search(r"[\[\]`\\*]|\(/privacy/\)|^- ", text, re.M), text
+    assert visible(changed.html) == "4.1. See the Privacy Policy and clause 5 6."
+    assert visible(listed.html) == "• one\n• two three"
+    assert listed.label == "Clause 4.1"
+
+
+def test_a_changed_word_keeps_its_spaces():
+    [change] = redline("1.1. The quick fox jumps.", "1.1. The slow brown fox jumps.").changes
+    assert visible(change.html) == "1.1. The quick slow brown fox jumps."
+    assert "<del>" in change.html and re.search(r"</del> <ins>", change.html)
+    assert visible(change.old_html) == "1.1. The quick fox jumps."
+    assert visible(change.new_html) == "1.1. The slow brown fox jumps."
+    [end] = redline("1.1. Pay now.", "1.1. Pay.").changes
+    assert visible(end.html) == "1.1. Pay now." and visible(end.new_html) == "1.1. Pay."
+
+
+def test_the_whole_text_with_changes_marked(client, publish):
+    publish(AGREEMENT)
+    publish(AGREEMENT.replace("at any time", "with notice"))
+    changes_only = client.get("/agreement/compare/1...2/").content.decode()
+    assert "intended functional purpose" not in changes_only
+    assert 'aria-current="page">Changes only' in changes_only
+    whole = client.get("/agreement/compare/1...2/?view=whole")
+    text = whole.content.decode()
+    assert whole.status_code == 200 and 'aria-current="page">Whole text' in text
+    assert "intended functional purpose" in text and "decompiling" in text
+    assert re.search(r"<del>.*at any time.*</del> <ins>.*with notice.*</ins>", text)
+    assert text.index("intended functional") < text.index("with notice")
+    assert 'class="redline-columns" aria-hidden="true"><span>Version 1</span>' in text

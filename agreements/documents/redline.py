@@ -1,11 +1,15 @@
 """Redlines: what changed between two versions' Markdown, clause by clause, word by word.
 
-A text is cut into blocks (paragraphs, headings, lists: what blank lines separate), the
-blocks are aligned, and a changed block is compared word by word. Which blocks changed is
-decided on the Markdown source (the fingerprinted text), so no change is ever hidden; the
-words are shown as a reader sees them, without heading marks or emphasis markers, and a
-change of formatting alone is said in words. Output is escaped text with <ins>/<del>; a
-hidden prefix says "inserted"/"deleted" to screen readers, and the stylesheet underlines
+A text is cut into blocks (paragraphs, headings, lists: what blank lines separate). Each
+block belongs to a place: its own clause or section number, or else the clause or section
+before it (a list belongs to the clause that introduces it). Blocks are aligned on their
+words without their numbers, so a clause inserted in the middle is one insertion and the
+clauses after it are renumbered, not all changed. A changed block is compared word by word.
+
+Which blocks changed is decided on the Markdown source (the fingerprinted text), so no
+change is ever hidden; the words are shown as a reader sees them, without Markdown markers,
+and a change of formatting alone is said in words. Output is escaped text with <ins>/<del>;
+a hidden prefix says "inserted"/"deleted" to screen readers, and the stylesheet underlines
 and strikes through, so colour is never the only signal.
 """
 
@@ -16,58 +20,130 @@ from functools import lru_cache
 
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
+from django.utils.translation import get_language, gettext
 
 from .rendering import CLAUSE_NUMBER, SECTION_NUMBER, clause_anchor, section_anchor
 
-TOKENS = re.compile(r"\s+|\w+|[^\w\s]")
-# Two blocks with the same clause number, or this alike, are one clause changed, not one
-# removed and another added.
-SAME_CLAUSE_RATIO = 0.5
+# Words are compared without the spaces after them; the spaces are kept for the output.
+WORD = re.compile(r"(\w+|[^\w\s])(\s*)")
+# Two blocks this alike are one block changed, not one removed and another added.
+SAME_BLOCK_RATIO = 0.5
 
 HEADING_MARK = re.compile(r"^#{1,6}\s+", re.M)
+BULLET = re.compile(r"^(\s*)[-*+]\s+", re.M)
+LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
+CODE = re.compile(r"`([^`]*)`")
+ESCAPED = re.compile(r"\\([\\`*_{}\[\]()#+\-.!])")
 STRONG = re.compile(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1")
 EMPHASIS = re.compile(r"(?<![\w*])([*_])(?=\S)(.+?)(?<=\S)\1(?![\w*])")
-FORMATTING_ONLY = '<span class="change-note">(Only the formatting changed, not the words.)</span>'
+FORMATTING_ONLY = '<span class="change-note">({})</span>'
+
+
+@dataclass(frozen=True)
+class Place:
+    """Where a block sits: a clause ("3.2"), a section ("3"), or the text before any."""
+
+    kind: str  # "clause", "section" or ""
+    number: str = ""
+
+    @property
+    def label(self):
+        if self.kind == "clause":
+            return gettext("Clause %(number)s") % {"number": self.number}
+        if self.kind == "section":
+            return gettext("Section %(number)s") % {"number": self.number}
+        return gettext("Text")
+
+    @property
+    def anchor(self):
+        if self.kind == "clause":
+            return clause_anchor(self.number)
+        return section_anchor(self.number) if self.kind == "section" else ""
+
+
+@dataclass(frozen=True)
+class Block:
+    source: str
+    place: Place
+    numbered: bool  # the block carries its place's number itself (not a list under it)
+
+    @property
+    def words(self):
+        """What aligns the block with the other text: its words without its own number."""
+        text = readable(self.source)
+        if self.numbered:
+            text = text.split(None, 1)[1] if len(text.split(None, 1)) > 1 else ""
+        return " ".join(text.split())
 
 
 @dataclass(frozen=True)
 class Change:
-    kind: str  # "changed", "added" or "removed"
-    label: str  # "Clause 3.2", "Section 4" or "Text"
-    anchor: str  # the block's id on the page of the version it belongs to ("" if none)
-    html: str
+    kind: str  # "unchanged", "changed", "renumbered", "added" or "removed"
+    place: Place  # in the newer text (in the older one for a removed block)
+    was: Place  # in the older text (the same as place unless renumbered)
+    html: str  # the block with its changes marked in place
+    old_html: str  # the older block with deletions marked ("" if added)
+    new_html: str  # the newer block with insertions marked ("" if removed)
+    heading: bool = False
+
+    @property
+    def label(self):
+        return self.place.label
+
+    @property
+    def anchor(self):
+        return self.place.anchor
+
+    @property
+    def moved(self):
+        return self.was != self.place
 
 
 @dataclass(frozen=True)
 class Redline:
-    changes: tuple
-    unchanged: int
+    rows: tuple  # every block of the newer text and each removed one, in reading order
+
+    @property
+    def changes(self):
+        return tuple(row for row in self.rows if row.kind != "unchanged")
+
+    @property
+    def unchanged(self):
+        return len(self.rows) - len(self.changes)
 
     @property
     def counts(self):
         kinds = [change.kind for change in self.changes]
-        return {kind: kinds.count(kind) for kind in ("changed", "added", "removed")}
+        return {kind: kinds.count(kind) for kind in ("changed", "added", "removed", "renumbered")}
+
+
+def own_place(source):
+    """The clause or section number a block starts with, if any."""
+    if source.startswith("#"):
+        match = SECTION_NUMBER.match(source.lstrip("#").strip())
+        return Place("section", match.group(1)) if match else None
+    match = CLAUSE_NUMBER.match(source)
+    return Place("clause", match.group(1)) if match else None
 
 
 def blocks(source):
-    return [block.strip() for block in re.split(r"\n\s*\n", source) if block.strip()]
+    """The text's blocks, each with the place it belongs to."""
+    result, current = [], Place("")
+    for text in re.split(r"\n\s*\n", source):
+        text = text.strip()
+        if not text:
+            continue
+        own = own_place(text)
+        current = own or current
+        result.append(Block(source=text, place=current, numbered=own is not None))
+    return result
 
 
-def describe(block):
-    """The label and page anchor of a block: its clause or section number, if any."""
-    heading = block.lstrip("#").strip() if block.startswith("#") else None
-    if heading is not None:
-        match = SECTION_NUMBER.match(heading)
-        return (f"Section {match.group(1)}", section_anchor(match.group(1))) if match else ("", "")
-    match = CLAUSE_NUMBER.match(block)
-    if match:
-        return f"Clause {match.group(1)}", clause_anchor(match.group(1))
-    return "", ""
-
-
-def readable(block):
-    """A block as a reader sees it: no heading marks, no **bold** or *italic* markers."""
-    return EMPHASIS.sub(r"\2", STRONG.sub(r"\2", HEADING_MARK.sub("", block)))
+def readable(source):
+    """A block as a reader sees it: no heading marks, bullets as bullets, no markers."""
+    text = BULLET.sub(r"\1• ", HEADING_MARK.sub("", source))
+    text = CODE.sub(r"\1", LINK.sub(r"\1", text))
+    return ESCAPED.sub(r"\1", EMPHASIS.sub(r"\2", STRONG.sub(r"\2", text)))
 
 
 def marked(tag, text):
@@ -77,67 +153,125 @@ def marked(tag, text):
     return f"<{tag}>{opening}{escape(text)}{closing}</{tag}>"
 
 
+def tokens(text):
+    """A text's words and punctuation marks, each with the spaces that follow it."""
+    return WORD.findall(text)
+
+
+def trailing_space(tokens):
+    """A run's text without its last spaces, and those spaces (they stay outside a mark)."""
+    text = "".join(word + space for word, space in tokens)
+    stripped = text.rstrip()
+    return stripped, text[len(stripped) :]
+
+
 def word_diff(old, new):
+    """(in place, older side, newer side): the words of old and new with changes marked."""
     old, new = readable(old), readable(new)
     if old == new:  # the source differs (the caller compared it), only in its markers
-        return f"{escape(new)} {FORMATTING_ONLY}"
-    old_tokens, new_tokens = TOKENS.findall(old), TOKENS.findall(new)
-    matcher = difflib.SequenceMatcher(None, old_tokens, new_tokens, autojunk=False)
-    parts = []
+        note = FORMATTING_ONLY.format(
+            escape(gettext("Only the formatting changed, not the words."))
+        )
+        both = f"{escape(new)} {note}"
+        return both, both, both
+    old_tokens, new_tokens = tokens(old), tokens(new)
+    matcher = difflib.SequenceMatcher(
+        None, [w for w, _ in old_tokens], [w for w, _ in new_tokens], autojunk=False
+    )
+    inline, older, newer = [], [], []
     for op, i1, i2, j1, j2 in matcher.get_opcodes():
         if op == "equal":
-            parts.append(escape("".join(old_tokens[i1:i2])))
+            for (word, old_space), (_, new_space) in zip(
+                old_tokens[i1:i2], new_tokens[j1:j2], strict=True
+            ):
+                inline.append(escape(word + (new_space or old_space)))
+                older.append(escape(word + old_space))
+                newer.append(escape(word + new_space))
             continue
-        if op in ("delete", "replace"):
-            parts.append(marked("del", "".join(old_tokens[i1:i2])))
-        if op in ("insert", "replace"):
-            parts.append(marked("ins", "".join(new_tokens[j1:j2])))
-    return "".join(parts)
+        removed, after_removed = trailing_space(old_tokens[i1:i2])
+        added, after_added = trailing_space(new_tokens[j1:j2])
+        if removed:
+            inline.append(marked("del", removed))
+            older.append(marked("del", removed) + escape(after_removed))
+        if added:
+            inline.append((" " if removed else "") + marked("ins", added))
+            newer.append(marked("ins", added) + escape(after_added))
+        inline.append(escape(after_added if added else after_removed))
+    return "".join(inline), "".join(older), "".join(newer)
 
 
-def change(kind, block, html):
-    label, anchor = describe(block)
-    return Change(kind=kind, label=label or "Text", anchor=anchor, html=mark_safe(html))
+def row(kind, old, new):
+    """One row of the redline from an older block, a newer one, or both."""
+    if old and new:
+        html, old_html, new_html = word_diff(old.source, new.source)
+        if kind == "unchanged":
+            html = old_html = new_html = escape(readable(new.source))
+    elif new:
+        html = new_html = marked("ins", readable(new.source))
+        old_html = ""
+    else:
+        html = old_html = marked("del", readable(old.source))
+        new_html = ""
+    place = (new or old).place
+    was = old.place if old else place
+    heading = (new or old).source.startswith("#")
+    safe = [mark_safe(part) for part in (html, old_html, new_html)]
+    return Change(kind, place, was, *safe, heading=heading)
 
 
-def replaced(old_blocks, new_blocks):
-    """Pair up a run of replaced blocks: alike ones are changes, the rest removals/additions."""
-    changes = []
-    for index in range(max(len(old_blocks), len(new_blocks))):
-        old = old_blocks[index] if index < len(old_blocks) else None
-        new = new_blocks[index] if index < len(new_blocks) else None
-        alike = (
-            old
-            and new
-            and (
-                describe(old)[0]
-                and describe(old) == describe(new)
-                or difflib.SequenceMatcher(None, old, new).ratio() >= SAME_CLAUSE_RATIO
-            )
-        )
-        if alike:
-            changes.append(change("changed", new, word_diff(old, new)))
-            continue
-        if old:
-            changes.append(change("removed", old, marked("del", readable(old))))
-        if new:
-            changes.append(change("added", new, marked("ins", readable(new))))
-    return changes
+def alike(old, new):
+    if old.words == new.words:
+        return True
+    if old.numbered and new.numbered and old.place == new.place:
+        return True  # the same clause, however different its words
+    return difflib.SequenceMatcher(None, old.words, new.words).ratio() >= SAME_BLOCK_RATIO
+
+
+def paired(old, new):
+    """Rows for a run of differing blocks: alike ones are changes, the rest removals/additions.
+
+    Walks both runs once; an unlike pair looks one block ahead on either side, so a block
+    inserted or removed inside the run does not shift every pairing after it.
+    """
+    rows, i, j = [], 0, 0
+    while i < len(old) and j < len(new):
+        if alike(old[i], new[j]):
+            rows.append(row("changed", old[i], new[j]))
+            i, j = i + 1, j + 1
+        elif j + 1 < len(new) and alike(old[i], new[j + 1]):
+            rows.append(row("added", None, new[j]))
+            j += 1
+        else:
+            rows.append(row("removed", old[i], None))
+            i += 1
+    rows += [row("removed", block, None) for block in old[i:]]
+    rows += [row("added", None, block) for block in new[j:]]
+    return rows
+
+
+def same_words(old, new):
+    """Rows for blocks whose words are equal: unchanged, or only renumbered or reformatted."""
+    if old.source == new.source:
+        return row("unchanged", old, new)
+    return row("renumbered" if old.place != new.place else "changed", old, new)
+
+
+def redline(old_source, new_source):
+    """The changes from old_source to new_source, worded in the active language."""
+    return redline_in(old_source, new_source, get_language())
 
 
 @lru_cache(maxsize=64)
-def redline(old_source, new_source):
-    """The changes from old_source to new_source. Published texts never change: cached."""
+def redline_in(old_source, new_source, language):
+    """Published texts never change: a redline is cached for each language it is worded in."""
     old, new = blocks(old_source), blocks(new_source)
-    matcher = difflib.SequenceMatcher(None, old, new, autojunk=False)
-    changes, unchanged = [], 0
+    matcher = difflib.SequenceMatcher(
+        None, [b.words for b in old], [b.words for b in new], autojunk=False
+    )
+    rows = []
     for op, i1, i2, j1, j2 in matcher.get_opcodes():
         if op == "equal":
-            unchanged += i2 - i1
-        elif op == "delete":
-            changes += [change("removed", b, marked("del", readable(b))) for b in old[i1:i2]]
-        elif op == "insert":
-            changes += [change("added", b, marked("ins", readable(b))) for b in new[j1:j2]]
+            rows += [same_words(a, b) for a, b in zip(old[i1:i2], new[j1:j2], strict=True)]
         else:
-            changes += replaced(old[i1:i2], new[j1:j2])
-    return Redline(changes=tuple(changes), unchanged=unchanged)
+            rows += paired(old[i1:i2], new[j1:j2])
+    return Redline(rows=tuple(rows))

@@ -188,12 +188,17 @@ class CompareView(DocumentPageMixin, View):
             raise Http404("No such version.")
         old_version, new_version = versions[old], versions[new]
         request.language_equivalents = history_in_each_language(document)
+        changes = redline(old_version.source, new_version.source)
+        whole = request.GET.get("view") == "whole"
         context = {
             "old": old_version,
             "new": new_version,
             "pair": [old_version, new_version],
             "document": new_version.document,
-            "redline": redline(old_version.source, new_version.source),
+            "redline": changes,
+            "whole": whole,
+            "rows": changes.rows if whole else changes.changes,
+            "views_url": request.path,
         }
         return render(request, "agreements/compare.html", context)
 
