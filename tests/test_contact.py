@@ -17,7 +17,7 @@ from django.test import Client
 from django.utils import timezone
 
 from agreements.evidence import chain
-from agreements.models import AcceptanceEvent, Submission
+from agreements.models import AcceptanceEvent, Submission, Version
 from tests.conftest import AGREEMENT_TEXT, VALID_REQUEST, form_token
 
 
@@ -62,6 +62,11 @@ def test_the_receipt_shows_versions_and_hashes_but_no_personal_data(client, send
     for private in ("an@example.com", "Nguyễn", "аудит", "@an_telegram"):
         assert private not in text
     assert receipt["X-Robots-Tag"] == "noindex"
+    privacy = Version.objects.get(document__slug="privacy")
+    assert (
+        f'described in the <a href="/privacy/v/{privacy.number}/">Privacy Policy, version '
+        f"{privacy.number}</a>, which you were shown" in text
+    )
 
 
 def test_the_receipt_json_hashes_recompute_with_the_published_recipe(client, send_request):

@@ -95,6 +95,16 @@ def test_a_withdrawal_from_the_receipts_private_page_takes_effect_at_once(client
     assert AcceptanceEvent.objects.filter(kind="withdrawn", withdrawal=withdrawal).exists()
 
 
+def test_the_receipt_offers_to_withdraw_only_the_consents_the_person_gave(client, send_request):
+    without = client.get(send_request()["Location"]).content.decode()
+    assert 'name="scope" value="personal_data"' in without
+    assert 'value="notifications"' not in without and "Only the notifications" not in without
+    notifications = send_request(email="bo@example.com", consent_notifications="on")
+    both = client.get(notifications["Location"]).content.decode()
+    assert 'type="radio" name="scope" value="notifications"' in both
+    assert 'type="radio" name="scope" value="personal_data"' in both
+
+
 def test_a_withdrawal_without_email_or_reference_gets_a_clear_message(client, db):
     response = client.post("/consent/withdraw/", {"scope": "personal_data"})
     assert response.status_code == 400

@@ -3,7 +3,10 @@ and the results of verifying the whole chain."""
 
 from django.db import models
 from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
+
+from ..documents.models import Document
 
 
 class AppendOnlyViolation(Exception):
@@ -120,6 +123,20 @@ class AcceptanceEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise AppendOnlyViolation("Acceptance events are append-only.")
+
+    @property
+    def texts_beside(self):
+        """The other texts the statement linked to (the Privacy Policy beside the consent):
+        (title, number, address) each, from the event's own record."""
+        beside = []
+        for text in self.texts or []:
+            if self.version and text["document"] == self.version.document.slug:
+                continue
+            with translation.override(text["language"]):
+                kwargs = {"document": text["document"], "number": text["version"]}
+                url = reverse("document_version", kwargs=kwargs)
+            beside.append((Document.Slug(text["document"]).label, text["version"], url))
+        return beside
 
 
 class ChainVerification(models.Model):

@@ -11,7 +11,7 @@ from django.shortcuts import get_object_or_404, render
 from ..contact.models import Submission
 from ..withdrawal.models import Withdrawal
 from . import chain, merkle, notes
-from .models import Checkpoint
+from .models import AcceptanceEvent, Checkpoint
 from .receipts import signed_receipt
 
 # Pages at a private address (a receipt, a confirmation link) never send it on to other
@@ -24,8 +24,15 @@ PRIVATE_REFERRER = "same-origin"
 def render_receipt(request, template, name, owner):
     """A receipt's private page: never indexed, its address never sent on as a referrer."""
     receipt, checkpoint = signed_receipt(owner)
-    context = {name: owner, "events": chain.events_of(owner), "checkpoint": checkpoint,
-               "signature": receipt["signature"]}  # fmt: skip
+    events = chain.events_of(owner)
+    asked_for_notifications = any(
+        event.kind == AcceptanceEvent.Kind.CONSENT_GIVEN
+        and event.purpose == AcceptanceEvent.Purpose.NOTIFICATIONS
+        for event, _record in events
+    )
+    context = {name: owner, "events": events, "checkpoint": checkpoint,
+               "signature": receipt["signature"],
+               "asked_for_notifications": asked_for_notifications}  # fmt: skip
     response = render(request, template, context)
     response["X-Robots-Tag"] = "noindex"
     response["Referrer-Policy"] = PRIVATE_REFERRER
