@@ -396,6 +396,10 @@ def test_a_version_says_in_plain_words_when_it_is_in_effect_and_what_its_fingerp
     assert re.match(r"Version 1, in effect from \d{1,2} \w+ \d{4} to \d{1,2} \w+ \d{4}\.", status)
     explained = person.page.get_by_role("link", name="How it proves what you accepted").first
     assert explained.get_attribute("href") == "/evidence/"
+    term = person.page.locator(".version-meta dt").last.bounding_box()
+    fingerprint = person.page.locator(".version-meta dd").last.bounding_box()
+    assert fingerprint["x"] == term["x"] and fingerprint["y"] > term["y"]  # stacked on a phone
+    assert fingerprint["width"] > 0.8 * PHONE["width"]
     person.goto("/ru/agreement/")
     assert person.page.locator(".version-status").inner_text().startswith("Версия 1, действует с")
 
