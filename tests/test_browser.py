@@ -423,6 +423,32 @@ def test_the_evidence_page_opens_with_an_accessible_picture_before_any_code(visi
     assert box["width"] <= PHONE["width"]
 
 
+OVERFLOWING_LABELS = """() => {
+    const svg = [...document.querySelectorAll('figure.evidence-diagram svg')]
+        .find(each => each.getBoundingClientRect().width > 0);
+    const boxes = [...svg.querySelectorAll('rect')].map(r => r.getBoundingClientRect());
+    const small = [...svg.querySelectorAll('text')].map(t => t.getBoundingClientRect())
+        .filter(b => b.height < 13);
+    const problems = [...svg.querySelectorAll('text')].filter(text => {
+        const b = text.getBoundingClientRect();
+        return !boxes.some(r => b.left >= r.left && b.right <= r.right
+                                && b.top >= r.top && b.bottom <= r.bottom);
+    }).map(text => text.textContent);
+    return {problems, small: small.length};
+}"""
+
+
+@pytest.mark.parametrize("language", ["", "/ru", "/vi"])
+def test_the_evidence_pictures_labels_fit_their_boxes_and_can_be_read_on_a_phone(visitor, language):
+    for viewport in (DESKTOP, PHONE):
+        reader = visitor(viewport=viewport)
+        reader.goto(f"{language}/evidence/")
+        found = reader.page.evaluate(OVERFLOWING_LABELS)
+        assert found == {"problems": [], "small": 0}, (viewport, found)
+        pictures = reader.page.get_by_role("img", name=re.compile("."))
+        assert pictures.locator("visible=true").count() >= 1
+
+
 def test_a_long_document_on_a_phone_folds_its_contents_and_every_section_leads_back(visitor):
     reader = visitor(viewport=PHONE)
     reader.goto("/agreement/")
