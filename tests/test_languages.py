@@ -201,7 +201,9 @@ def test_every_string_is_translated_and_the_compiled_catalogue_is_current(langua
     with open(LOCALE / language / "LC_MESSAGES" / "django.mo", "rb") as compiled:
         mo = gettext.GNUTranslations(compiled)
     for entry in catalogue:
-        if not entry.msgid_plural:
+        if entry.msgctxt and not entry.msgid_plural:
+            assert mo.pgettext(entry.msgctxt, entry.msgid) == entry.msgstr, entry.msgid
+        elif not entry.msgid_plural:
             assert mo.gettext(entry.msgid) == entry.msgstr, entry.msgid
 
 

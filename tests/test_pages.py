@@ -1,6 +1,7 @@
 """The public document pages, the raw download and their 404s, over HTTP."""
 
 import hashlib
+import re
 import time
 
 import pytest
@@ -89,6 +90,20 @@ def test_the_history_lists_every_version_newest_first(client, publish):
     text = client.get("/agreement/versions/").content.decode()
     assert text.index('href="/agreement/v/2/"') < text.index('href="/agreement/v/1/"')
     assert "Changes." in text
+
+
+def test_the_history_says_from_when_to_when_a_superseded_version_was_in_effect(client, publish):
+    first = publish()
+    second = publish(SECOND_TEXT)
+    publish(SECOND_TEXT + "\n9.9. Later.\n", effective_at=later(days=30))
+    text = re.sub(r"\s+", " ", client.get("/agreement/versions/").content.decode())
+    start, end = (f"{v.effective_at:%Y-%m-%d}" for v in (first, second))
+    entries = re.findall(r"<li> <h2>.*?</li>", text)
+    assert "Takes effect on" in entries[0] and "scheduled" in entries[0]
+    assert "In effect since" in entries[1] and " to " not in entries[1]
+    assert re.search(
+        rf"In effect from <time datetime=\"{start}.*? to <time datetime=\"{end}", entries[2]
+    )
 
 
 def test_the_raw_download_hashes_to_the_fingerprint(client, publish):

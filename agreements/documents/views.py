@@ -142,6 +142,17 @@ def superseded_by(version):
     return later.order_by("number").first() if version.is_in_effect() else None
 
 
+def mark_end_of_effect(versions):
+    """Set `in_effect_until` on each version another took over from (the history's
+    "in effect from … to …"), reading the list it is given: no query."""
+    later = None
+    for version in sorted(versions, key=lambda v: v.number, reverse=True):
+        in_effect = version.is_in_effect()
+        version.in_effect_until = later.effective_at if in_effect and later else None
+        later = version if in_effect else later
+    return versions
+
+
 class VersionView(DocumentPageMixin, View):
     def get(self, request, document, number):
         version = self.published_version(number)
@@ -160,7 +171,7 @@ class PrintVersionView(VersionView):
 
 class VersionHistoryView(DocumentPageMixin, View):
     def get(self, request, document):
-        versions = list(self.versions().published().order_by("-number"))
+        versions = mark_end_of_effect(list(self.versions().published().order_by("-number")))
         if not versions:
             return self.no_published_version()
         current = self.versions().current()
