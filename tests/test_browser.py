@@ -539,6 +539,14 @@ def test_the_evidence_sheet_fits_a_phone_prints_as_a_document_and_shows_what_cam
     assert not operator.page.locator("#header").is_visible()
     assert operator.page.locator(".evidence-sheet h1").is_visible()
     operator.screenshot("evidence-sheet-print")
+    wide = visitor(viewport=DESKTOP, storage_state=operator.context.storage_state())
+    wide.goto(f"/admin/agreements/submission/{pk}/change/")
+    hash_cell = wide.page.locator("td.field-hash").first
+    assert len(hash_cell.inner_text().strip()) == 64
+    overflow = wide.page.evaluate(
+        "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+    )
+    assert overflow <= 0, f"the request's admin page scrolls sideways by {overflow}px"
 
 
 def test_the_confirmation_buttons_of_the_emailed_links_work_in_a_real_browser(visitor):

@@ -35,6 +35,9 @@ class WithdrawnFilter(admin.SimpleListFilter):
 
 @admin.register(Submission)
 class SubmissionAdmin(ReadOnlyAdmin):
+    class Media:
+        css = {"all": ["css/admin-records.css"]}
+
     list_display = [
         "reference", "created_at", "name", "email", "service", "notifications_consent",
         "messages_state", "erased_at",

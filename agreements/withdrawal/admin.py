@@ -13,6 +13,9 @@ from .models import Withdrawal
 
 @admin.register(Withdrawal)
 class WithdrawalAdmin(admin.ModelAdmin):
+    class Media:
+        css = {"all": ["css/admin-records.css"]}
+
     list_display = [
         "reference", "created_at", "scope", "email", "confirmed_at", "acknowledge_by",
         "acknowledged_at", "complete_by", "completed_at", "deadline_status",
