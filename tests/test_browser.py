@@ -226,6 +226,15 @@ def test_send_the_contact_form_and_see_the_receipt(visitor, viewport):
     )
     assert overflow <= 0
     person.screenshot(f"receipt-{name}")
+    person.page.set_viewport_size({"width": 320, "height": 640})
+    lines = person.page.evaluate(
+        "document.querySelector('.panel-reference strong').getClientRects().length"
+    )
+    assert lines == 1, "the reference is cut over two lines"
+    overflow = person.page.evaluate(
+        "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+    )
+    assert overflow <= 0
 
 
 def test_form_errors_without_ticking_are_summarised_and_linked(visitor):
