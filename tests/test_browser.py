@@ -602,6 +602,12 @@ def test_the_operator_sees_each_versions_state_and_is_kept_from_losing_or_repeat
     assert {"current", "superseded"} <= states
     header = operator.page.locator("#result_list thead").inner_text()
     assert "takes effect (asia/ho_chi_minh)" in header.lower()  # CSS upper-cases it
+    operator.goto("/admin/agreements/version/")  # every language: the longest names
+    hidden = operator.page.evaluate(
+        "(() => { const r = document.querySelector('.results'); "
+        "return r.scrollWidth - r.clientWidth; })()"
+    )
+    assert hidden <= 0, f"the versions list hides {hidden}px of its columns at 1280 px"
     draft = operator.site.shell(
         "from agreements.models import Version; "
         "v = Version.objects.get(document__slug='agreement', language='en', number=2); "

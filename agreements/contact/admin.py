@@ -36,7 +36,7 @@ class WithdrawnFilter(admin.SimpleListFilter):
 @admin.register(Submission)
 class SubmissionAdmin(ReadOnlyAdmin):
     class Media:
-        css = {"all": ["css/admin-records.css"]}
+        css = {"all": ["css/admin.css"]}
 
     list_display = [
         "reference", "created_at", "name", "email", "service", "notifications_consent",

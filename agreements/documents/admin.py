@@ -125,9 +125,14 @@ def same_as_published(draft):
 @admin.register(Version)
 class VersionAdmin(admin.ModelAdmin):
     list_display = [
-        "__str__", "document", "language", "number", "list_state", "effective_local",
+        "document", "language", "version_number", "list_state", "effective_local",
         "short_fingerprint",
     ]  # fmt: skip
+    list_display_links = ["document"]  # the document's name opens the version: one column
+
+    class Media:
+        css = {"all": ["css/admin.css"]}
+
     list_filter = ["document", "language", ("number", admin.EmptyFieldListFilter)]
     search_fields = ["title", "summary"]
     fields = ["document", "language", "translates", "title", "summary", "source"]
@@ -190,9 +195,15 @@ class VersionAdmin(admin.ModelAdmin):
             f"{obj.effective_at.astimezone(ZoneInfo(settings.OPERATOR_TIME_ZONE)):%Y-%m-%d %H:%M}"
         )
 
-    @admin.display(description=_("Fingerprint"))
+    @admin.display(description=_("Number"))
+    def version_number(self, obj):
+        """Not sortable: the list is ordered by document and number already, and a sortable
+        column's controls would widen it past what fits beside the sidebar."""
+        return obj.number or "—"
+
+    @admin.display(description="SHA-256")
     def short_fingerprint(self, obj):
-        return obj.fingerprint[:12] if obj.fingerprint else "—"
+        return obj.fingerprint[:8] if obj.fingerprint else "—"
 
     @admin.display(description=_("Acceptance events referring to it"))
     def event_count(self, obj):

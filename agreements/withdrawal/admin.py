@@ -14,7 +14,7 @@ from .models import Withdrawal
 @admin.register(Withdrawal)
 class WithdrawalAdmin(admin.ModelAdmin):
     class Media:
-        css = {"all": ["css/admin-records.css"]}
+        css = {"all": ["css/admin.css"]}
 
     list_display = [
         "reference", "created_at", "scope", "email", "confirmed_at", "acknowledge_by",
