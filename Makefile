@@ -10,7 +10,7 @@ DEPLOY_ENV = DJANGO_DEBUG=false KOMMOGEN_HTTPS=true DJANGO_ALLOWED_HOSTS=www.kom
 	KOMMOGEN_EVIDENCE_KEY=deploy-check-evidence-key \
 	KOMMOGEN_SIGNING_KEY=$$(head -c 32 /dev/urandom | base64)
 
-.PHONY: install install-dev checkers bench run admin test test-fast pytest lint migrations-check deploy-check messages lock clean
+.PHONY: install install-dev checkers bench run admin test test-fast pytest lint migrations-check deploy-check messages screenshots lock clean
 
 # Production installs requirements.lock only; the tests and lint add requirements-dev.lock.
 install: $(VENV)/.installed
@@ -88,6 +88,13 @@ test-fast: install-dev
 bench: install-dev
 	$(BIN)/python -m bench.run
 	$(BIN)/python -m bench.outbox
+
+# Screenshots of every page of the site `make run` serves (start it first; it sends one
+# request): see tests/screenshots.py and README. LABEL names the folder, SITE the address,
+# ADMIN=user:password adds the operator's pages.
+screenshots: install-dev
+	$(BIN)/python -m tests.screenshots $(or $(SITE),http://127.0.0.1:8000) \
+		var/screenshots/$(or $(LABEL),latest) $(if $(ADMIN),--admin "$(ADMIN)")
 
 # The interface's message catalogues (locale/): new strings of the code and templates into
 # the .po files, then compiled to the .mo files that are committed (make run needs no
