@@ -35,7 +35,10 @@ from agreements.models import Version
 latest = Version.objects.published().filter(document__slug="agreement", language="en").latest(
     "number")
 draft = latest.new_draft()
-draft.source = latest.source.replace("2.2. All widgets", "2.2. All widgets, scripts")
+draft.source = latest.source.replace("2.2. All widgets", "2.2. All widgets, scripts").replace(
+    "3.2. The User is prohibited from:",
+    "3.2. The User keeps their own backups.\\n\\n3.3. The User is prohibited from:",
+).replace("3.3. All intellectual", "3.4. All intellectual")
 draft.source += "\\n12.1. Requests are answered within one working day.\\n"
 draft.save()
 draft.publish(summary="Scripts count as software (2.2); answer time (12.1).")
@@ -162,7 +165,7 @@ def test_compare_two_versions(visitor):
     changed = reader.page.locator("li.change-changed")
     assert "Clause 2.2" in changed.inner_text()
     assert "scripts" in changed.locator("ins:visible").inner_text()
-    assert "Clause 12.1" in reader.page.locator("li.change-added").inner_text()
+    assert "Clause 12.1" in reader.page.locator("li.change-added").last.inner_text()
     reader.page.get_by_role("link", name="Clause 2.2").click()
     assert reader.page.url.endswith("/agreement/v/2/#clause-2-2")
     reader.goto("/agreement/compare/1...2/")
@@ -183,6 +186,13 @@ def test_the_redline_is_side_by_side_on_a_wide_screen_and_in_place_on_a_phone(vi
     assert wide.page.locator(".redline-columns").inner_text().split() == [
         "Version", "1", "Version", "2",
     ]  # fmt: skip
+    renumbered = wide.page.locator("li.change-renumbered").all_inner_texts()
+    assert [" ".join(text.split()) for text in renumbered] == [
+        "Clause 3.3 — renumbered (was Clause 3.2) Only the number changed; the words are the same.",
+        "Clause 3.4 — renumbered (was Clause 3.3) Only the number changed; the words are the same.",
+    ]
+    added = wide.page.locator("li.change-added").all_inner_texts()
+    assert [text.split(" — ")[0] for text in added] == ["Clause 3.2", "Clause 12.1"]
     in_place = phone.page.locator("li.change-changed .change-inline")
     assert in_place.is_visible() and "scripts" in in_place.locator("ins").inner_text()
     assert not phone.page.locator("li.change-changed .change-sides").is_visible()
