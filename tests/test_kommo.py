@@ -7,9 +7,11 @@ import json
 import socket
 import threading
 import time
+from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+from django.conf import settings
 from django.core.management import call_command
 from django.utils import timezone
 
@@ -154,3 +156,42 @@ def test_kommo_outages_are_retried_and_never_make_two_leads(kommo, send_request)
     deliver_now()  # Kommo is back: it finds the lead it made and only adds the note
     assert len(kommo.leads) == 1 and len(kommo.notes) == 1
     assert OutboxMessage.objects.get(pk=message.pk).state == "sent"
+
+
+def test_erasing_a_request_that_became_a_lead_asks_the_operator_to_delete_it_in_kommo(
+    kommo, send_request, mailoutbox
+):
+    from agreements.evidence.chain import Context
+    from agreements.evidence.erasure import erase_person
+
+    send_request(consent_notifications=None)
+    send_request(email="never-sent@example.com", name="Bo Never")  # its lead is still queued
+    later = timezone.now() + timedelta(days=1)
+    queued = OutboxMessage.objects.filter(submission__email="never-sent@example.com")
+    queued.filter(channel="kommo").update(next_attempt_at=later)
+    OutboxMessage.objects.exclude(channel="kommo").update(next_attempt_at=timezone.now())
+    call_command("deliver", "--once")
+    [lead_id] = kommo.leads
+    mailoutbox.clear()
+    context = Context("", "test", None, "", "", None, "")
+    erase_person("an@example.com", context)
+    erase_person("never-sent@example.com", context)
+    [reminder] = OutboxMessage.objects.filter(kind="operator_kommo_erasure")
+    assert reminder.recipient == settings.KOMMOGEN_OPERATOR_EMAIL and reminder.state == "pending"
+    deliver_now()
+    [email] = [m for m in mailoutbox if "from Kommo" in m.subject]
+    reference = reminder.submission.reference
+    assert email.subject == f"[KommoGEN] Delete request {reference} from Kommo"
+    assert f"lead {lead_id}: {kommo.url}/leads/detail/{lead_id}" in email.body
+    for personal in ("an@example.com", "Nguyễn", "аудит", "@an_telegram", "Ромашка"):
+        assert personal not in email.body and personal not in email.alternatives[0][0]
+
+
+def test_without_a_lead_in_kommo_erasing_asks_nothing_of_the_operator(send_request, settings):
+    from agreements.evidence.chain import Context
+    from agreements.evidence.erasure import erase_person
+
+    settings.KOMMO_BASE_URL = settings.KOMMO_TOKEN = ""
+    send_request()
+    erase_person("an@example.com", Context("", "test", None, "", "", None, ""))
+    assert not OutboxMessage.objects.filter(kind="operator_kommo_erasure").exists()

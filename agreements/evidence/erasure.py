@@ -1,10 +1,14 @@
 """Erasure: every copy of a person's data the site keeps is blanked; the chain keeps
-only keyed digests, gains an 'erased' event per request, and still verifies."""
+only keyed digests, gains an 'erased' event per request, and still verifies. A copy the
+site sent to the operator's Kommo CRM cannot be deleted through Kommo's API: the operator
+is asked by email to delete it by hand."""
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
 from ..contact.models import Submission, normalise_email
+from ..outbox.messages import queue
 from ..outbox.models import OutboxMessage
 from ..withdrawal.models import Withdrawal
 from .chain import append, new_event
@@ -25,9 +29,13 @@ def erase_submission(submission, context, statement=ERASED_STATEMENT):
     if submission.erased_at:
         return None
     now = timezone.now()
+    in_kommo = may_be_in_kommo(submission)
     Submission.objects.filter(pk=submission.pk).update(**BLANK_PERSONAL, erased_at=now)
     # Its messages, sent or not: a pending one is never sent ("failed", with nothing left).
     submission.messages.update(**BLANK_MESSAGE, erased_at=now, state=OutboxMessage.State.FAILED)
+    if in_kommo:  # its reference and lead number only: no personal data
+        queue(f"kommo-erase:{submission.reference}", "operator_kommo_erasure",
+              settings.KOMMOGEN_OPERATOR_EMAIL, submission=submission)  # fmt: skip
     event = new_event(
         submission, context, submission.salt, {},
         kind=AcceptanceEvent.Kind.ERASED, purpose=AcceptanceEvent.Purpose.PERSONAL_DATA,
@@ -36,6 +44,13 @@ def erase_submission(submission, context, statement=ERASED_STATEMENT):
     append([event])
     submission.refresh_from_db()
     return event
+
+
+def may_be_in_kommo(submission):
+    """Whether the request may have become a lead: its Kommo message was tried at least
+    once (Kommo has no idempotency key, so a failed attempt may still have created one)."""
+    kommo = submission.messages.filter(channel=OutboxMessage.Channel.KOMMO)
+    return kommo.exclude(state=OutboxMessage.State.PENDING, attempts=0).exists()
 
 
 @transaction.atomic

@@ -63,7 +63,7 @@ def compose(message):
     )
 
 
-OPERATOR_KINDS = {"operator_request", "operator_withdrawal"}
+OPERATOR_KINDS = {"operator_request", "operator_withdrawal", "operator_kommo_erasure"}
 
 
 def language_of(message):
@@ -191,6 +191,21 @@ def operator_withdrawal(message):
         "template": "agreements/email/withdrawal",
         "context": {"record": withdrawal,
                     "admin_url": admin_link("agreements_withdrawal_change", withdrawal)},
+    }  # fmt: skip
+
+
+@composer("operator_kommo_erasure")
+def operator_kommo_erasure(message):
+    """The request was erased here; its lead in Kommo must be deleted by hand."""
+    submission = message.submission
+    kommo_message = submission.messages.filter(channel=OutboxMessage.Channel.KOMMO).first()
+    lead = kommo_message.remote_id if kommo_message else ""
+    return {
+        "subject": f"[KommoGEN] Delete request {submission.reference} from Kommo",
+        "template": "agreements/email/kommo_erasure",
+        "context": {"reference": submission.reference, "lead": lead,
+                    "lead_url": f"{settings.KOMMO_BASE_URL}/leads/detail/{lead}" if lead else "",
+                    "erased_at": submission.erased_at},
     }  # fmt: skip
 
 
