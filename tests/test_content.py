@@ -200,6 +200,24 @@ def test_the_privacy_policy_keeps_every_category_for_a_stated_time_and_lists_the
     assert "hosting provider" in text and "email provider" in text
 
 
+@pytest.mark.parametrize("language", ["", "ru", "vi"])
+def test_the_privacy_policy_names_every_email_the_site_sends_and_its_kommo_lead(language):
+    """What the outbox sends (outbox/messages.py, outbox/kommo.py), said in each language."""
+    text = (PRIVACY.parent / language / PRIVACY.name).read_text(encoding="utf-8")
+    said = {
+        "": ["copy of your receipt", "a link to confirm them", "the link the Website emails",
+             "the notifications you asked for", "as a new lead", "address of your receipt",
+             "asks the Operator by email to delete the lead"],
+        "ru": ["копию квитанции", "ссылку для их подтверждения", "по ссылке, которую Сайт",
+               "как новую сделку", "адрес вашей квитанции", "просит Оператора удалить сделку"],
+        "vi": ["bản sao biên nhận", "đường liên kết để xác nhận", "đường liên kết Trang web gửi",
+               "lead) mới", "địa chỉ biên nhận", "đề nghị Nhà điều hành xóa lead"],
+    }[language]  # fmt: skip
+    for words in said:
+        assert words in text, words
+    assert "may enter your request there" not in text  # it is sent, not perhaps entered
+
+
 def test_the_consent_is_specific_and_leaves_evidence_to_the_privacy_policy():
     text = CONSENT.read_text(encoding="utf-8").split("\n---\n", 1)[1]  # the text, not the header
     purpose = text.split("## 2.", 1)[1].split("## 3.", 1)[0]
@@ -222,7 +240,8 @@ def test_the_new_privacy_texts_are_published_by_the_loader_with_their_summaries(
         )
         call_command("load_content", str(first))
     call_command("load_content")
-    for slug in ("privacy", "consent"):
+    for slug, summary in (("privacy", "The Website's emails to you"),
+                          ("consent", "The Website records the language of the page")):  # fmt: skip
         current = Version.objects.filter(document__slug=slug, language="en").current()
         assert current.number == 2 and current.html_fingerprint
-        assert current.summary.startswith("The Website records the language of the page")
+        assert current.summary.startswith(summary)
