@@ -6,6 +6,7 @@ environment variable with a documented default (see README, "Configuration").
 
 import base64
 import os
+import re
 from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -289,7 +290,12 @@ KOMMOGEN_RETRY_AFTER_SECONDS = env_int("KOMMOGEN_RETRY_AFTER_SECONDS", 5)
 # Contact and withdrawal submissions per client IP: "COUNT/SECONDS"; "0" turns it off.
 # Counted in a database table (agreements.RateCounter), so every worker and every
 # server sharing the database sees the same counts.
-KOMMOGEN_RATE_LIMIT = os.environ.get("KOMMOGEN_RATE_LIMIT", "5/600")
+KOMMOGEN_RATE_LIMIT = os.environ.get("KOMMOGEN_RATE_LIMIT", "5/600").strip()
+if KOMMOGEN_RATE_LIMIT not in ("", "0") and not re.fullmatch(r"\d+/[1-9]\d*", KOMMOGEN_RATE_LIMIT):
+    raise ImproperlyConfigured(
+        f"KOMMOGEN_RATE_LIMIT must be COUNT/SECONDS, like 5/600, or 0 to turn it off; "
+        f"not {KOMMOGEN_RATE_LIMIT!r}."
+    )
 # How many reverse proxies in front of gunicorn append to X-Forwarded-For (0: none,
 # the client's address is REMOTE_ADDR and X-Forwarded-For is ignored).
 KOMMOGEN_TRUSTED_PROXIES = env_int("KOMMOGEN_TRUSTED_PROXIES", 0)

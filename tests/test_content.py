@@ -159,6 +159,13 @@ def test_without_a_key_or_a_key_file_production_settings_fail_fast(tmp_path):
     assert result.returncode != 0 and "DJANGO_SECRET_KEY is not set" in result.stderr
 
 
+@pytest.mark.parametrize("limit", ["5", "five/600", "5/0", "5/600/1", "-1/60"])
+def test_a_malformed_rate_limit_stops_the_site_at_start_with_a_clear_message(limit):
+    result = manage("check", DJANGO_SECRET_KEY="k" * 50, KOMMOGEN_RATE_LIMIT=limit)
+    assert result.returncode != 0
+    assert "KOMMOGEN_RATE_LIMIT must be COUNT/SECONDS, like 5/600" in result.stderr
+
+
 PRIVACY = settings.BASE_DIR / "content" / "privacy-policy.md"
 CONSENT = settings.BASE_DIR / "content" / "consent.md"
 
