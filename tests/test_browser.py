@@ -50,7 +50,7 @@ print(draft.number)
 def site(tmp_path_factory, django_db_blocker):
     directory = tmp_path_factory.mktemp("browser-site")
     with django_db_blocker.unblock(), own_database(directory) as database_url:
-        site = start_site(database_url, workers=2, DJANGO_STATIC_ROOT=str(directory / "static"))
+        site = start_site(database_url, workers=2)
         try:
             assert site.shell(SECOND_VERSION) == "2"
             yield site

@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 import pytest
 from django.conf import settings
 
-from .live import NoRedirect, fetch, free_port, needs
+from .live import NoRedirect, collected_static, fetch, free_port, needs
 
 DEPLOY = settings.BASE_DIR / "deploy"
 HOST = "www.kommogen.com"
@@ -74,12 +74,11 @@ http {{
 @pytest.fixture
 def site_behind_nginx(tmp_path, live_site_factory, server_database):
     nginx = needs("nginx")
-    static_root = tmp_path / "static"
+    static_root = collected_static()
     site = live_site_factory(
         server_database,
         workers=2,
         DJANGO_ALLOWED_HOSTS=HOST,
-        DJANGO_STATIC_ROOT=str(static_root),
         KOMMOGEN_HTTPS="true",
         KOMMOGEN_BEHIND_TLS_PROXY="true",
         KOMMOGEN_TRUSTED_PROXIES="1",
