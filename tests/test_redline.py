@@ -157,6 +157,20 @@ def test_a_clause_inserted_in_the_middle_renumbers_the_following_ones():
     assert renumbered.anchor == "clause-3-3"
 
 
+def test_a_clause_inserted_before_an_edited_one_is_an_insertion_and_an_edit():
+    new = AGREEMENT.replace(
+        "3.3. All intellectual property rights belong to the Operator.",
+        "3.3. Backups are the User's duty.\n\n"
+        "3.4. All intellectual property rights belong to the Operator and its partners.",
+    ).replace("3.4. The Operator may", "3.5. The Operator may")
+    kinds = [(c.kind, c.label, c.was.label) for c in redline(AGREEMENT, new).changes]
+    assert kinds == [
+        ("added", "Clause 3.3", "Clause 3.3"),
+        ("changed", "Clause 3.4", "Clause 3.3"),
+        ("renumbered", "Clause 3.5", "Clause 3.4"),
+    ]
+
+
 def test_a_change_inside_a_list_names_its_clause():
     new = AGREEMENT.replace("applicable laws", "the laws of Vietnam")
     [change] = redline(AGREEMENT, new).changes

@@ -16,7 +16,7 @@ and strikes through, so colour is never the only signal.
 import difflib
 import re
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
@@ -26,7 +26,7 @@ from .rendering import CLAUSE_NUMBER, SECTION_NUMBER, clause_anchor, section_anc
 
 # Words are compared without the spaces after them; the spaces are kept for the output.
 WORD = re.compile(r"(\w+|[^\w\s])(\s*)")
-# Two blocks this alike are one block changed, not one removed and another added.
+# How alike (difflib's ratio of their words) two blocks must be to be one block changed.
 SAME_BLOCK_RATIO = 0.5
 
 HEADING_MARK = re.compile(r"^#{1,6}\s+", re.M)
@@ -67,7 +67,7 @@ class Block:
     place: Place
     numbered: bool  # the block carries its place's number itself (not a list under it)
 
-    @property
+    @cached_property
     def words(self):
         """What aligns the block with the other text: its words without its own number."""
         text = readable(self.source)
@@ -219,28 +219,38 @@ def row(kind, old, new):
     return Change(kind, place, was, *safe, heading=heading)
 
 
-def alike(old, new):
+def similar(old, new):
+    """Two blocks this alike are one block changed, not one removed and another added."""
     if old.words == new.words:
         return True
-    if old.numbered and new.numbered and old.place == new.place:
-        return True  # the same clause, however different its words
     return difflib.SequenceMatcher(None, old.words, new.words).ratio() >= SAME_BLOCK_RATIO
+
+
+def same_clause(old, new):
+    return old.numbered and new.numbered and old.place == new.place
 
 
 def paired(old, new):
     """Rows for a run of differing blocks: alike ones are changes, the rest removals/additions.
 
-    Walks both runs once; an unlike pair looks one block ahead on either side, so a block
-    inserted or removed inside the run does not shift every pairing after it.
+    Walks both runs once. An unlike pair looks one block ahead on either side, so a block
+    inserted or removed inside the run does not shift every pairing after it; only then is
+    a clause with the same number taken as rewritten rather than replaced.
     """
     rows, i, j = [], 0, 0
     while i < len(old) and j < len(new):
-        if alike(old[i], new[j]):
+        if similar(old[i], new[j]):
             rows.append(row("changed", old[i], new[j]))
             i, j = i + 1, j + 1
-        elif j + 1 < len(new) and alike(old[i], new[j + 1]):
+        elif j + 1 < len(new) and similar(old[i], new[j + 1]):
             rows.append(row("added", None, new[j]))
             j += 1
+        elif i + 1 < len(old) and similar(old[i + 1], new[j]):
+            rows.append(row("removed", old[i], None))
+            i += 1
+        elif same_clause(old[i], new[j]):
+            rows.append(row("changed", old[i], new[j]))
+            i, j = i + 1, j + 1
         else:
             rows.append(row("removed", old[i], None))
             i += 1
