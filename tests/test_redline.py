@@ -1,6 +1,9 @@
 """Public redlines: what changed between two versions, clause by clause."""
 
+import html
 import re
+
+from django.conf import settings
 
 from agreements.documents.redline import redline
 
@@ -213,3 +216,34 @@ def test_the_whole_text_with_changes_marked(client, publish):
     assert re.search(r"<del>.*at any time.*</del> <ins>.*with notice.*</ins>", text)
     assert text.index("intended functional") < text.index("with notice")
     assert 'class="redline-columns" aria-hidden="true"><span>Version 1</span>' in text
+
+
+def test_every_block_of_both_texts_is_shown_once_whatever_the_edits():
+    """Random insertions, removals, edits and renumberings of the real agreement: the
+    redline accounts for every block of the older and of the newer text exactly once."""
+    import random
+
+    from agreements.documents.redline import blocks, readable
+
+    agreement = settings.BASE_DIR / "content" / "user-agreement.md"
+    source = agreement.read_text(encoding="utf-8").split("\n---\n", 1)[1]
+    for seed in range(40):
+        chance = random.Random(seed)
+        parts = [block.source for block in blocks(source)]
+        for _ in range(chance.randint(1, 6)):
+            at = chance.randrange(len(parts))
+            action = chance.choice(["insert", "remove", "edit"])
+            if action == "insert":
+                parts.insert(at, f"{at}.{seed}. A new clause number {chance.random()}.")
+            elif action == "remove" and len(parts) > 1:
+                parts.pop(at)
+            else:
+                parts[at] = parts[at].replace(" the ", " a ", 1) + " Amended."
+        changed = "\n\n".join(parts)
+        rows = redline(source, changed).rows
+        shown_new = [r for r in rows if r.kind != "removed"]
+        assert len(shown_new) == len(parts), seed
+        assert len([r for r in rows if r.kind != "added"]) == len(blocks(source)), seed
+        for row, part in zip(shown_new, parts, strict=True):
+            shown = html.unescape(visible(row.new_html or row.html))
+            assert shown.startswith(readable(part)[:20]), (seed, shown[:40], part[:40])
