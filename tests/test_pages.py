@@ -106,6 +106,24 @@ def test_the_history_says_from_when_to_when_a_superseded_version_was_in_effect(c
     )
 
 
+def test_a_superseded_versions_facts_say_from_when_to_when_on_its_page_print_and_redline(
+    client, publish
+):
+    first = publish()
+    second = publish(SECOND_TEXT)
+    start, end = (f"{v.effective_at:%Y-%m-%d}" for v in (first, second))
+    for url in ("/agreement/v/1/", "/agreement/v/1/print/", "/agreement/compare/1...2/"):
+        text = re.sub(r"\s+", " ", client.get(url).content.decode())
+        facts = re.search(r'<dl class="version-meta">.*?</dl>', text).group(0)
+        assert re.search(
+            rf"<dt>In effect</dt><dd>from <time datetime=\"{start}.*? to <time datetime=\"{end}",
+            facts,
+        ), url
+        assert "In effect since" not in facts, url
+    current = re.sub(r"\s+", " ", client.get("/agreement/v/2/").content.decode())
+    assert "<dt>In effect since</dt>" in current
+
+
 def test_the_raw_download_hashes_to_the_fingerprint(client, publish):
     version = publish(AGREEMENT_TEXT.replace("Operator", "Оператор «KommoGEN»"))
     response = client.get("/agreement/v/1.md")

@@ -159,6 +159,7 @@ class VersionView(DocumentPageMixin, View):
         request.language_equivalents = equivalents(version)
         current, _upcoming = self.current_and_upcoming()
         successor = superseded_by(version)
+        version.in_effect_until = successor.effective_at if successor else None
         return self.conditional(
             [version, current, successor],
             lambda: self.render_version(version, current, successor=successor),
@@ -198,6 +199,9 @@ class CompareView(DocumentPageMixin, View):
         if len(versions) != 2:
             raise Http404("No such version.")
         old_version, new_version = versions[old], versions[new]
+        for version in (old_version, new_version):
+            successor = superseded_by(version)
+            version.in_effect_until = successor.effective_at if successor else None
         request.language_equivalents = history_in_each_language(document)
         changes = redline(old_version.source, new_version.source)
         whole = request.GET.get("view") == "whole"
