@@ -165,6 +165,29 @@ def trailing_space(tokens):
     return stripped, text[len(stripped) :]
 
 
+def equal_run(old_tokens, new_tokens):
+    """Words both texts share: (in place, older side, newer side), each with its spaces."""
+    inline, older, newer = [], [], []
+    for (word, old_space), (_, new_space) in zip(old_tokens, new_tokens, strict=True):
+        inline.append(escape(word + (new_space or old_space)))
+        older.append(escape(word + old_space))
+        newer.append(escape(word + new_space))
+    return "".join(inline), "".join(older), "".join(newer)
+
+
+def changed_run(old_tokens, new_tokens):
+    """Words removed, added or replaced: (in place, older side, newer side), marked."""
+    removed, after_removed = trailing_space(old_tokens)
+    added, after_added = trailing_space(new_tokens)
+    deleted = marked("del", removed) if removed else ""
+    inserted = marked("ins", added) if added else ""
+    between = " " if removed and added else ""  # "old new", never "oldnew"
+    inline = deleted + between + inserted + escape(after_added if added else after_removed)
+    older = deleted + escape(after_removed) if removed else ""
+    newer = inserted + escape(after_added) if added else ""
+    return inline, older, newer
+
+
 def word_diff(old, new):
     """(in place, older side, newer side): the words of old and new with changes marked."""
     old, new = readable(old), readable(new)
@@ -178,26 +201,12 @@ def word_diff(old, new):
     matcher = difflib.SequenceMatcher(
         None, [w for w, _ in old_tokens], [w for w, _ in new_tokens], autojunk=False
     )
-    inline, older, newer = [], [], []
+    sides = ([], [], [])
     for op, i1, i2, j1, j2 in matcher.get_opcodes():
-        if op == "equal":
-            for (word, old_space), (_, new_space) in zip(
-                old_tokens[i1:i2], new_tokens[j1:j2], strict=True
-            ):
-                inline.append(escape(word + (new_space or old_space)))
-                older.append(escape(word + old_space))
-                newer.append(escape(word + new_space))
-            continue
-        removed, after_removed = trailing_space(old_tokens[i1:i2])
-        added, after_added = trailing_space(new_tokens[j1:j2])
-        if removed:
-            inline.append(marked("del", removed))
-            older.append(marked("del", removed) + escape(after_removed))
-        if added:
-            inline.append((" " if removed else "") + marked("ins", added))
-            newer.append(marked("ins", added) + escape(after_added))
-        inline.append(escape(after_added if added else after_removed))
-    return "".join(inline), "".join(older), "".join(newer)
+        run = equal_run if op == "equal" else changed_run
+        for side, part in zip(sides, run(old_tokens[i1:i2], new_tokens[j1:j2]), strict=True):
+            side.append(part)
+    return tuple("".join(side) for side in sides)
 
 
 def row(kind, old, new):

@@ -160,17 +160,31 @@ def _link_break(event, previous_hash):
 
 def _content_break(event, texts):
     """What is wrong with the event's own content, or ""."""
-    owner = getattr(event, "owner_reference", None)
-    if owner is not None and owner != event.reference:
-        return f"edited: it points at {owner}, but its record names {event.reference}"
     text = texts.get(event.version_id) if event.version_id else None
-    if event.version_id and (text is None or text.version.fingerprint != event.fingerprint):
-        return "edited: its fingerprint does not match the published version"
-    broken = _shown_texts_break(event, texts) or (text.problem() if text else "")
+    broken = (
+        _owner_break(event)
+        or _fingerprint_break(event, text)
+        or _shown_texts_break(event, texts)
+        or (text.problem() if text else "")
+    )
     if broken:
         return broken
     if hash_record(record(event, text.version if text else None)) != event.hash:
         return "edited: its content no longer matches its hash"
+    return ""
+
+
+def _owner_break(event):
+    """Whether the request or withdrawal the event points at is the one its record names."""
+    owner = getattr(event, "owner_reference", None)
+    if owner is not None and owner != event.reference:
+        return f"edited: it points at {owner}, but its record names {event.reference}"
+    return ""
+
+
+def _fingerprint_break(event, text):
+    if event.version_id and (text is None or text.version.fingerprint != event.fingerprint):
+        return "edited: its fingerprint does not match the published version"
     return ""
 
 
