@@ -46,54 +46,48 @@ def env_int(name, default):
 
 DEBUG = env_bool("DJANGO_DEBUG", False)
 
-# The key: DJANGO_SECRET_KEY, or else the file `make run` generates once (var/secret-key,
-# or KOMMOGEN_SECRET_KEY_FILE), so that manage.py commands work as README shows them.
-SECRET_KEY_FILE = Path(os.environ.get("KOMMOGEN_SECRET_KEY_FILE") or VAR_DIR / "secret-key")
-SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
-if not SECRET_KEY and SECRET_KEY_FILE.is_file():
-    SECRET_KEY = SECRET_KEY_FILE.read_text(encoding="utf-8").strip()
-if not SECRET_KEY:
-    if not DEBUG:
-        raise ImproperlyConfigured(
-            "DJANGO_SECRET_KEY is not set, and there is no key file at "
-            f"{SECRET_KEY_FILE}. Set it to a long random string "
-            "(python3 -c 'import secrets; print(secrets.token_urlsafe(50))'), "
-            "or set DJANGO_DEBUG=true on a development machine."
-        )
-    SECRET_KEY = "insecure-development-key-never-use-in-production"
+
+def key_from_env_or_file(name, file_setting, file_name, advice, development_value):
+    """A key from the environment, or else from the file `make run` generates once (so
+    that manage.py commands work as README shows them). With neither, production refuses
+    to start; a development machine (DJANGO_DEBUG) gets a fixed, public value."""
+    path = Path(os.environ.get(file_setting) or VAR_DIR / file_name)
+    value = os.environ.get(name, "") or (
+        path.read_text(encoding="utf-8").strip() if path.is_file() else ""
+    )
+    if value or DEBUG:
+        return value or development_value
+    raise ImproperlyConfigured(f"{name} is not set, and there is no key file at {path}. {advice}")
+
+
+# Django's own key: DJANGO_SECRET_KEY, or var/secret-key (KOMMOGEN_SECRET_KEY_FILE).
+SECRET_KEY = key_from_env_or_file(
+    "DJANGO_SECRET_KEY", "KOMMOGEN_SECRET_KEY_FILE", "secret-key",
+    "Set it to a long random string (python3 -c 'import secrets; "
+    "print(secrets.token_urlsafe(50))'), or set DJANGO_DEBUG=true on a development machine.",
+    "insecure-development-key-never-use-in-production",
+)  # fmt: skip
 
 # The evidence key: the HMAC-SHA-256 key of the personal-data digests in the evidence
 # chain. Kept outside the database (a dump alone cannot test a guessed phone number
-# against a digest); KOMMOGEN_EVIDENCE_KEY, or else the file `make run` generates once.
-EVIDENCE_KEY_FILE = Path(os.environ.get("KOMMOGEN_EVIDENCE_KEY_FILE") or VAR_DIR / "evidence-key")
-EVIDENCE_KEY = os.environ.get("KOMMOGEN_EVIDENCE_KEY", "")
-if not EVIDENCE_KEY and EVIDENCE_KEY_FILE.is_file():
-    EVIDENCE_KEY = EVIDENCE_KEY_FILE.read_text(encoding="utf-8").strip()
-if not EVIDENCE_KEY:
-    if not DEBUG:
-        raise ImproperlyConfigured(
-            "KOMMOGEN_EVIDENCE_KEY is not set, and there is no key file at "
-            f"{EVIDENCE_KEY_FILE}. Generate one once and keep it with your backups "
-            "(python3 -c 'import secrets; print(secrets.token_urlsafe(32))')."
-        )
-    EVIDENCE_KEY = "insecure-development-evidence-key"
+# against a digest); KOMMOGEN_EVIDENCE_KEY, or var/evidence-key.
+EVIDENCE_KEY = key_from_env_or_file(
+    "KOMMOGEN_EVIDENCE_KEY", "KOMMOGEN_EVIDENCE_KEY_FILE", "evidence-key",
+    "Generate one once and keep it with your backups "
+    "(python3 -c 'import secrets; print(secrets.token_urlsafe(32))').",
+    "insecure-development-evidence-key",
+)  # fmt: skip
 
 # The signing key: Ed25519, signs the evidence's checkpoints and receipts (C2SP signed
 # notes). Its public half is published at /evidence/; whoever holds the private half can
 # sign, so it is kept outside the database, like the evidence key. KOMMOGEN_SIGNING_KEY
-# (32 random bytes, base64), or else the file `make run` generates once.
-SIGNING_KEY_FILE = Path(os.environ.get("KOMMOGEN_SIGNING_KEY_FILE") or VAR_DIR / "signing-key")
-SIGNING_KEY = os.environ.get("KOMMOGEN_SIGNING_KEY", "")
-if not SIGNING_KEY and SIGNING_KEY_FILE.is_file():
-    SIGNING_KEY = SIGNING_KEY_FILE.read_text(encoding="utf-8").strip()
-if not SIGNING_KEY:
-    if not DEBUG:
-        raise ImproperlyConfigured(
-            "KOMMOGEN_SIGNING_KEY is not set, and there is no key file at "
-            f"{SIGNING_KEY_FILE}. Generate one once and keep it with your backups (python3 -c "
-            "'import base64, secrets; print(base64.b64encode(secrets.token_bytes(32)).decode())')."
-        )
-    SIGNING_KEY = "aW5zZWN1cmUtZGV2ZWxvcG1lbnQtc2lnbmluZy1rZXk="  # 32 bytes, development only
+# (32 random bytes, base64), or var/signing-key.
+SIGNING_KEY = key_from_env_or_file(
+    "KOMMOGEN_SIGNING_KEY", "KOMMOGEN_SIGNING_KEY_FILE", "signing-key",
+    "Generate one once and keep it with your backups (python3 -c 'import base64, secrets; "
+    "print(base64.b64encode(secrets.token_bytes(32)).decode())').",
+    "aW5zZWN1cmUtZGV2ZWxvcG1lbnQtc2lnbmluZy1rZXk=",  # 32 bytes, development only
+)  # fmt: skip
 try:
     if len(base64.b64decode(SIGNING_KEY, validate=True)) != 32:
         raise ValueError
