@@ -121,6 +121,16 @@ def visitor(browser, site):
         each.close()
 
 
+def send_with_the_required_consents(page, notifications=False):
+    """Tick the two required boxes (and the optional one), send, wait for the receipt."""
+    page.get_by_label(re.compile("I accept the User Agreement")).check()
+    page.get_by_label(re.compile("I give my consent to the processing")).check()
+    if notifications:
+        page.get_by_label(re.compile("send me notifications by email")).check()
+    page.get_by_role("button", name="Send request").click()
+    page.wait_for_url(re.compile(r"/receipt/"))
+
+
 def fill_contact_form(page, name="Nguyễn Văn An", email="an@example.com"):
     page.get_by_label("Your name").fill(name)
     page.get_by_label("Email", exact=True).fill(email)
@@ -268,10 +278,7 @@ def test_withdraw_consent(visitor):
     person = visitor(viewport=DESKTOP)
     person.goto("/contact/")
     fill_contact_form(person.page, email="leaving@example.com")
-    person.page.get_by_label(re.compile("I accept the User Agreement")).check()
-    person.page.get_by_label(re.compile("I give my consent to the processing")).check()
-    person.page.get_by_role("button", name="Send request").click()
-    person.page.wait_for_url(re.compile(r"/receipt/"))
+    send_with_the_required_consents(person.page)
     person.page.get_by_role("contentinfo").get_by_role("link", name="Withdraw consent").click()
     person.page.get_by_label("The email you gave us").fill("leaving@example.com")
     person.page.get_by_label(re.compile("processing of personal data", re.I)).first.check()
@@ -282,15 +289,7 @@ def test_withdraw_consent(visitor):
 
 def test_the_markdown_editor_previews_with_the_public_rendering_under_the_csp(visitor):
     operator = visitor(viewport=DESKTOP)
-    operator.site.shell(
-        "from django.contrib.auth.models import User; "
-        "User.objects.filter(username='operator').exists() or "
-        "User.objects.create_superuser('operator', 'op@example.com', 'a long passphrase'); print(1)"
-    )
-    operator.goto("/admin/login/?next=/admin/agreements/version/add/")
-    operator.page.get_by_label("Username").fill("operator")
-    operator.page.get_by_label("Password").fill("a long passphrase")
-    operator.page.get_by_role("button", name="Log in").click()
+    log_in_as_operator(operator, "/admin/agreements/version/add/")
     operator.page.wait_for_url(re.compile(r"/admin/agreements/version/add/"))
     operator.page.locator("textarea[name=source]").fill("## 1. Terms\n\n1.1. A *new* clause.")
     preview = operator.page.locator(".markdownx-preview")
@@ -523,10 +522,7 @@ def test_the_evidence_sheet_fits_a_phone_prints_as_a_document_and_shows_what_cam
     person = visitor(viewport=DESKTOP)
     person.goto("/contact/")
     fill_contact_form(person.page, email="later@example.com")
-    person.page.get_by_label(re.compile("I accept the User Agreement")).check()
-    person.page.get_by_label(re.compile("I give my consent to the processing")).check()
-    person.page.get_by_role("button", name="Send request").click()
-    person.page.wait_for_url(re.compile(r"/receipt/"))
+    send_with_the_required_consents(person.page)
     person.page.get_by_role("button", name="Withdraw", exact=True).click()
     # A real browser's POST from this private page (once refused by the CSRF check).
     person.page.wait_for_url(re.compile(r"/consent/withdraw/"), timeout=10000)
@@ -536,16 +532,7 @@ def test_the_evidence_sheet_fits_a_phone_prints_as_a_document_and_shows_what_cam
         "print(Submission.objects.get(email='later@example.com').pk)"
     )
     operator = visitor(viewport=PHONE)
-    operator.site.shell(
-        "from django.contrib.auth.models import User; "
-        "User.objects.filter(username='operator').exists() or "
-        "User.objects.create_superuser('operator', 'op@example.com', 'a long passphrase'); print(1)"
-    )
-    sheet = f"/admin/agreements/submission/{pk}/evidence/"
-    operator.goto(f"/admin/login/?next={sheet}")
-    operator.page.get_by_label("Username").fill("operator")
-    operator.page.get_by_label("Password").fill("a long passphrase")
-    operator.page.get_by_role("button", name="Log in").click()
+    log_in_as_operator(operator, f"/admin/agreements/submission/{pk}/evidence/")
     operator.page.wait_for_url(re.compile(r"/evidence/$"))
     later = operator.page.locator("ul.later").inner_text()
     assert "Withdrawal" in later and "in effect since" in later
@@ -573,11 +560,7 @@ def test_the_confirmation_buttons_of_the_emailed_links_work_in_a_real_browser(vi
     person = visitor(viewport=PHONE)
     person.goto("/contact/")
     fill_contact_form(person.page, email="confirm@example.com")
-    person.page.get_by_label(re.compile("I accept the User Agreement")).check()
-    person.page.get_by_label(re.compile("I give my consent to the processing")).check()
-    person.page.get_by_label(re.compile("send me notifications by email")).check()
-    person.page.get_by_role("button", name="Send request").click()
-    person.page.wait_for_url(re.compile(r"/receipt/"))
+    send_with_the_required_consents(person.page, notifications=True)
     link = person.site.shell(
         "from agreements.models import Submission; from agreements.notices import links; "
         "print(links.confirm_url(Submission.objects.get(email='confirm@example.com')))"
