@@ -10,7 +10,7 @@ DEPLOY_ENV = DJANGO_DEBUG=false KOMMOGEN_HTTPS=true DJANGO_ALLOWED_HOSTS=www.kom
 	KOMMOGEN_EVIDENCE_KEY=deploy-check-evidence-key \
 	KOMMOGEN_SIGNING_KEY=$$(head -c 32 /dev/urandom | base64)
 
-.PHONY: install install-dev checkers bench run admin test test-fast pytest lint migrations-check deploy-check messages screenshots lock clean
+.PHONY: install install-dev checkers bench run admin test test-fast test-dates pytest lint migrations-check deploy-check messages screenshots lock clean
 
 # Production installs requirements.lock only; the tests and lint add requirements-dev.lock.
 install: $(VENV)/.installed
@@ -82,6 +82,16 @@ pytest: install-dev checkers
 # The quick loop: everything but the tests that start a live site or a browser.
 test-fast: install-dev
 	$(TEST_KEYS) $(BIN)/pytest -q --no-cov -m "not live" $(PYTEST_ARGS)
+
+# The quick suite again with the clock moved (tests/conftest.py --clock): a Saturday, a
+# Sunday just before midnight, a Monday just after it, 29 February and 31 December just
+# before the new year. CI runs it: no test may depend on the day or hour it runs.
+CLOCKS = 2027-03-06T10:00:00+00:00 2027-03-07T23:58:00+00:00 2027-03-08T00:01:00+00:00 \
+	2028-02-29T12:00:00+00:00 2027-12-31T23:58:00+00:00
+test-dates: install-dev
+	@for moment in $(CLOCKS); do echo "== the clock at $$moment =="; \
+		$(TEST_KEYS) $(BIN)/pytest -q --no-cov -m "not live" -p no:cacheprovider \
+			--clock=$$moment $(PYTEST_ARGS) || exit 1; done
 
 # Benchmarks, by hand (not part of make test): about 15 minutes; see bench/README.md.
 # The outbox's needs the local SMTP sink of the tests (aiosmtpd): install-dev.

@@ -1,6 +1,6 @@
 """Small builders for tests: documents, drafts and published versions."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from django.utils import timezone
@@ -88,8 +88,31 @@ def pytest_collection_modifyitems(items):
             item.add_marker(pytest.mark.live)
 
 
+def pytest_addoption(parser):
+    parser.addoption(
+        "--clock",
+        metavar="MOMENT",
+        help="run with the clock moved to this ISO 8601 moment (it ticks on from there); "
+        "make test-dates runs the suite at a Saturday, a Sunday, a Monday, 29 February "
+        "and 31 December",
+    )
+
+
+def move_the_clock(config):
+    """Every test must pass whatever the day and hour: --clock proves it."""
+    moment = config.getoption("--clock")
+    if moment:
+        import time_machine
+
+        travel = time_machine.travel(datetime.fromisoformat(moment), tick=True)
+        travel.start()
+        config.add_cleanup(travel.stop)
+
+
 def pytest_configure(config):
     from django.conf import settings
+
+    move_the_clock(config)
 
     config.addinivalue_line("markers", "live: starts a live site (gunicorn) or a browser")
 

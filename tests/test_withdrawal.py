@@ -117,13 +117,17 @@ def test_statutory_clocks_and_overdue(db):
     friday = datetime(2026, 11, 27, 9, tzinfo=UTC)
     assert Withdrawal(created_at=monday).acknowledge_by.date().isoformat() == "2026-11-25"
     assert Withdrawal(created_at=friday).acknowledge_by.date().isoformat() == "2026-12-01"
-    three_days_ago = timezone.now() - timedelta(days=3)
-    pending = Withdrawal(created_at=three_days_ago)
-    assert not pending.is_overdue()  # waiting for the emailed link: no clock runs yet
-    late = Withdrawal(created_at=three_days_ago, confirmed_at=three_days_ago)
-    assert late.is_overdue()
-    late.acknowledged_at = timezone.now()
-    assert not late.is_overdue()
+    thursday = monday + timedelta(days=3)
+    pending = Withdrawal(created_at=monday)
+    assert not pending.is_overdue(at=thursday)  # waiting for the emailed link: no clock runs
+    late = Withdrawal(created_at=monday, confirmed_at=monday)
+    assert late.is_overdue(at=thursday)  # two working days ended on Wednesday
+    over_a_weekend = Withdrawal(created_at=friday, confirmed_at=friday)
+    assert not over_a_weekend.is_overdue(at=friday + timedelta(days=3))  # Monday: one day
+    assert over_a_weekend.is_overdue(at=friday + timedelta(days=4, hours=1))
+    late.acknowledged_at = thursday
+    assert not late.is_overdue(at=thursday)
+    assert late.is_overdue(at=monday + timedelta(days=15, seconds=1))  # not completed
     assert late.complete_by_russia - late.created_at == timedelta(days=30)
 
 
@@ -185,3 +189,4 @@ def test_operator_emails_link_to_the_configured_admin_path(client, send_request,
     assert len(bodies) == 2
     for body in bodies:
         assert f"{settings.SITE_URL}/office-7f3k/agreements/" in body and "/admin/" not in body
+
