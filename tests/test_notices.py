@@ -79,6 +79,9 @@ def test_a_new_version_is_announced_to_confirmed_subscribers_only_with_one_click
     response = Client(enforce_csrf_checks=True).post(path, {"List-Unsubscribe": "One-Click"})
     assert response.status_code == 200
     assert Withdrawal.objects.get().scope == "notifications"
+    replayed = Client(enforce_csrf_checks=True).post(path, {"List-Unsubscribe": "One-Click"})
+    assert replayed.status_code == 200 and Withdrawal.objects.count() == 1  # one withdrawal
+    assert AcceptanceEvent.objects.filter(kind="withdrawn").count() == 1
     assert not Submission.objects.subscribed().exists()
     publish(AGREEMENT_TEXT + "\n9.9. Another clause.\n")
     assert not OutboxMessage.objects.filter(key__startswith="notice:", notice_of__number=3)

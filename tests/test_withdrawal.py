@@ -190,3 +190,61 @@ def test_operator_emails_link_to_the_configured_admin_path(client, send_request,
     for body in bodies:
         assert f"{settings.SITE_URL}/office-7f3k/agreements/" in body and "/admin/" not in body
 
+
+def receipt_of(client, response):
+    return client.get(response["Location"]).content.decode()
+
+
+def test_withdrawing_from_a_receipt_reaches_that_request_only(client, send_request):
+    send_request(email="victim@example.com")
+    victims = Submission.objects.get()
+    # The attacker sends a request with the victim's address and presses Withdraw on it.
+    attackers = send_request(email="Victim@Example.com")["Location"]
+    attacker = Submission.objects.exclude(pk=victims.pk).get()
+    withdrawn = client.post(attackers + "withdraw/", {"scope": "personal_data"})
+    withdrawal = Withdrawal.objects.get()
+    assert list(withdrawal.submissions.all()) == [attacker]
+    event = AcceptanceEvent.objects.get(kind="withdrawn")
+    assert chain.record(event)["applies_to"] == [attacker.reference]
+    assert not victims.withdrawals.exists()
+    page = receipt_of(client, withdrawn)
+    data = client.get(f"/receipt/{withdrawal.receipt_token}.json").content.decode()
+    assert victims.reference not in page and victims.reference not in data
+
+
+def test_pressing_withdraw_twice_records_one_withdrawal(client, send_request):
+    receipt = send_request()["Location"]
+    first = client.post(receipt + "withdraw/", {"scope": "notifications"})
+    second = client.post(receipt + "withdraw/", {"scope": "notifications"})
+    assert first["Location"] == second["Location"]
+    assert Withdrawal.objects.count() == 1
+    assert AcceptanceEvent.objects.filter(kind="withdrawn").count() == 1
+    client.post(receipt + "withdraw/", {"scope": "personal_data"})  # another consent: new
+    assert Withdrawal.objects.count() == 2 and verification.verify_chain().ok
+
+
+def test_a_typed_withdrawal_naming_two_mailboxes_reaches_each_only_by_its_own_link(
+    client, send_request
+):
+    send_request(email="victim@example.com")
+    victims = Submission.objects.get()
+    send_request(email="attacker@example.com")
+    attackers = Submission.objects.exclude(pk=victims.pk).get()
+    client.post(
+        "/consent/withdraw/",
+        {"email": "victim@example.com", "reference": attackers.reference, "scope": "personal_data"},
+    )
+    by_mailbox = {w.email: list(w.submissions.all()) for w in Withdrawal.objects.all()}
+    assert by_mailbox == {"victim@example.com": [victims], "attacker@example.com": [attackers]}
+    # The attacker confirms the link their own mailbox received: it reaches their request.
+    confirmed = client.post(confirmation_path("attacker@example.com"))
+    event = AcceptanceEvent.objects.get(kind="withdrawn")
+    assert chain.record(event)["applies_to"] == [attackers.reference]
+    assert not victims.withdrawals.filter(confirmed_at__isnull=False).exists()
+    withdrawal = Withdrawal.objects.get(confirmed_at__isnull=False)
+    page = receipt_of(client, confirmed)
+    data = client.get(f"/receipt/{withdrawal.receipt_token}.json").content.decode()
+    assert victims.reference not in page and victims.reference not in data
+    [victim_mail] = [m for m in mail.outbox if m.to == ["victim@example.com"]
+                     and "withdraw" in m.subject]  # fmt: skip
+    assert attackers.reference not in victim_mail.body

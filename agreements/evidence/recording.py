@@ -11,7 +11,7 @@ from ..outbox.messages import (
     queue_withdrawal_confirmation,
 )
 from ..withdrawal.models import Withdrawal
-from .chain import Context, append, chain_time, new_event
+from .chain import Context, append, chain_time, lock_chain, new_event
 from .digests import subject_digests
 from .models import AcceptanceEvent
 from .statements import CONFIRM_STATEMENT, NOTICE_STATEMENT
@@ -97,32 +97,56 @@ def requests_of(email, reference):
     return matching
 
 
+def by_mailbox(submissions):
+    """The requests grouped by the mailbox they were sent from (none without an address)."""
+    mailboxes = {}
+    for submission in submissions:
+        if submission.email_key:
+            mailboxes.setdefault(submission.email_key, []).append(submission)
+    return list(mailboxes.values())
+
+
 @transaction.atomic
 def request_withdrawal(email, reference, scope, context):
-    """A withdrawal typed on the public form: pending until the link emailed to the
-    requests' address is followed, so nobody withdraws another person's consent. None
-    when nothing matches (the page says the same either way)."""
-    matching = list(requests_of(email, reference))
-    if not matching:
-        return None
-    withdrawal = Withdrawal.objects.create(
-        email=email, submission_reference=reference, scope=scope,
-        client_ip=context.client_ip, user_agent=context.user_agent,
-    )  # fmt: skip
-    withdrawal.submissions.set(matching)
-    queue_withdrawal_confirmation(withdrawal, {s.email for s in matching if s.email})
-    return withdrawal
+    """A withdrawal typed on the public form: pending until a link emailed to the
+    requests' address is followed, so nobody withdraws another person's consent.
+
+    One pending withdrawal per mailbox among the requests named: its link goes to that
+    mailbox only and reaches only that mailbox's requests, so typing a victim's address
+    beside one's own reference confirms nothing for the victim. The withdrawals made
+    (none when nothing matches: the page says the same either way)."""
+    withdrawals = []
+    for requests in by_mailbox(requests_of(email, reference)):
+        withdrawal = Withdrawal.objects.create(
+            email=requests[0].email, submission_reference=reference, scope=scope,
+            client_ip=context.client_ip, user_agent=context.user_agent,
+        )  # fmt: skip
+        withdrawal.submissions.set(requests)
+        queue_withdrawal_confirmation(withdrawal)
+        withdrawals.append(withdrawal)
+    return withdrawals
 
 
 @transaction.atomic
-def record_withdrawal(email, reference, scope, statement, context):
-    """A withdrawal that takes effect at once: from a receipt's private page, or an
-    unsubscribe link."""
+def record_withdrawal(submission, scope, statement, context, mailbox=False):
+    """A withdrawal that takes effect at once: from a receipt's private page (that request
+    only), or an unsubscribe link mailed to the request's address (mailbox=True: every
+    request sent from that mailbox). Idempotent: when a withdrawal of the same consent
+    already covers the request, that one is returned and nothing new is recorded."""
+    lock_chain()  # two presses at once: the second waits, then finds the first
+    existing = Withdrawal.objects.filter(
+        submissions=submission, scope=scope, confirmed_at__isnull=False
+    ).first()
+    if existing:
+        return existing
     withdrawal = Withdrawal.objects.create(
-        email=email, submission_reference=reference, scope=scope,
+        email=submission.email, submission_reference=submission.reference, scope=scope,
         client_ip=context.client_ip, user_agent=context.user_agent,
     )  # fmt: skip
-    withdrawal.submissions.set(requests_of(email, reference))
+    reaches = [submission]
+    if mailbox and submission.email_key:
+        reaches = Submission.objects.filter(email_key=submission.email_key)
+    withdrawal.submissions.set(reaches)
     return confirm_withdrawal(withdrawal, statement, context)
 
 

@@ -57,8 +57,9 @@ def unsubscribe(request, token):
     if request.method == "POST":
         shown = evidence_context(request, request.path, None, UNSUBSCRIBE_LABEL, "unsubscribe")
         scope = Withdrawal.Scope.NOTIFICATIONS
+        # The link was mailed to this request's address: it speaks for that mailbox.
         context["withdrawal"] = recording.record_withdrawal(
-            submission.email, submission.reference, scope, withdrawal_statement(scope), shown
+            submission, scope, withdrawal_statement(scope), shown, mailbox=True
         )
         context["done"] = True
     return private(render(request, "agreements/unsubscribe.html", context))

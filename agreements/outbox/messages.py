@@ -3,7 +3,6 @@ caused it (a request, a withdrawal, a publication), and worded by the worker whe
 sends it, so a request holds the chain's lock only to write a row per message. Every
 email has a plain-text and an HTML part; links use KOMMOGEN_SITE_URL."""
 
-import hashlib
 
 from django.conf import settings
 from django.template.loader import render_to_string
@@ -209,12 +208,11 @@ def operator_kommo_erasure(message):
     }  # fmt: skip
 
 
-def queue_withdrawal_confirmation(withdrawal, addresses):
-    """The link that makes a typed withdrawal take effect, to the requests' address."""
-    for address in sorted(addresses):
-        digest = hashlib.sha256(address.encode()).hexdigest()[:16]
-        queue(f"withdraw:{withdrawal.reference}:{digest}", "confirm_withdrawal", address,
-              withdrawal=withdrawal)  # fmt: skip
+def queue_withdrawal_confirmation(withdrawal):
+    """The link that makes a typed withdrawal take effect, to the one mailbox whose
+    requests it reaches."""
+    queue(f"withdraw:{withdrawal.reference}", "confirm_withdrawal", withdrawal.email,
+          withdrawal=withdrawal)  # fmt: skip
 
 
 @composer("confirm_withdrawal")

@@ -63,6 +63,6 @@ def withdraw_from_receipt(request, token):
     context = evidence_context(request, submission.get_absolute_url(), None, WITHDRAW_LABEL,
                                "receipt")  # fmt: skip
     withdrawal = recording.record_withdrawal(
-        submission.email, submission.reference, scope, withdrawal_statement(scope), context
+        submission, scope, withdrawal_statement(scope), context
     )
     return redirect(withdrawal)
