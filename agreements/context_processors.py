@@ -1,7 +1,7 @@
 """Values every template may use."""
 
 from django.conf import settings
-from django.urls import translate_url
+from django.urls import NoReverseMatch, Resolver404, resolve, reverse
 from django.utils import translation
 
 
@@ -25,9 +25,26 @@ def languages(request):
     known = getattr(request, "language_equivalents", {})  # set by views whose paths differ
     pages = []
     for code, name in settings.LANGUAGES:
-        path = known.get(code) or translate_url(request.path, code)
+        path = known.get(code) or same_page_in(code, request.path)
         pages.append((code, name, path, code == here))
     return pages
+
+
+def same_page_in(language, path):
+    """The page at path in another language, built from what the path resolves to and
+    never from the path's own text: an address that resolves to nothing (a 404 such as
+    //evil.com/ or /%5Cevil.com/) offers the language's home page, not another origin."""
+    try:
+        match = resolve(path)
+    except Resolver404:
+        match = None
+    with translation.override(language):
+        if match is not None and match.url_name:
+            try:
+                return reverse(match.view_name, args=match.args, kwargs=match.kwargs)
+            except NoReverseMatch:
+                pass
+        return reverse("home")
 
 
 def site(request):

@@ -9,6 +9,7 @@ import re
 import shutil
 import subprocess
 import sys
+import urllib.parse
 
 import polib
 import pytest
@@ -266,3 +267,25 @@ def test_history_redline_print_and_feed_work_in_each_language(client, translatio
     feed = client.get("/ru/agreement/feed/").content.decode()
     assert "/ru/agreement/v/2/" in feed and ":8000/agreement/v/" not in feed
     assert client.get("/vi/agreement/compare/1...2/").status_code == 404  # one Vietnamese version
+
+
+@pytest.mark.parametrize(
+    "crafted", ["/%2F%2Fevil.com/", "//evil.com/", "/%5Cevil.com/", "/%09/evil.com/"]
+)
+def test_a_404_never_links_to_another_origin(client, documents, crafted):
+    # As a server hands the path to Django: decoded (the test client would read //evil.com
+    # as a host).
+    response = client.get("/", PATH_INFO=urllib.parse.unquote(crafted))
+    assert response.status_code == 404
+    page = response.content.decode()
+    links = re.findall(r'<a href="([^"]*)"[^>]*hreflang=', page)
+    alternates = re.findall(r'rel="alternate" hreflang="[^"]+" href="([^"]+)"', page)
+    # The switcher (three) and the offer of the page in another language (two): homes.
+    assert sorted(links) == sorted(["/", "/ru/", "/vi/", "/ru/", "/vi/"])
+    assert set(alternates) == {settings.SITE_URL + path for path in ("/", "/ru/", "/vi/")}
+    assert "evil.com" not in page
+
+
+def test_the_language_links_of_a_404_inside_a_document_keep_the_page(client, documents):
+    page = client.get("/agreement/v/99/").content.decode()
+    assert 'href="/ru/agreement/v/99/"' in page
