@@ -287,6 +287,35 @@ def test_withdraw_consent(visitor):
     person.screenshot("withdrawal-desktop")
 
 
+def test_a_withdrawal_from_a_receipt_never_reaches_another_persons_request(visitor):
+    victim = visitor(viewport=DESKTOP)
+    victim.goto("/contact/")
+    fill_contact_form(victim.page, email="victim@example.com")
+    send_with_the_required_consents(victim.page)
+    victims = victim.page.locator(".panel-reference strong").inner_text().strip()
+    attacker = visitor(viewport=PHONE)
+    attacker.goto("/contact/")
+    fill_contact_form(attacker.page, email="Victim@Example.com")  # the victim's address
+    send_with_the_required_consents(attacker.page)
+    receipt = attacker.page.url
+    attacker.page.get_by_role("button", name="Withdraw", exact=True).click()
+    attacker.page.wait_for_url(re.compile(r"/consent/withdraw/"), timeout=10000)
+    attacker.page.goto(receipt)  # and again
+    attacker.page.get_by_role("button", name="Withdraw", exact=True).click()
+    attacker.page.wait_for_url(re.compile(r"/consent/withdraw/"), timeout=10000)
+    assert victims not in attacker.page.content()
+    reached = attacker.site.shell(
+        "from agreements.models import Withdrawal; "
+        "print([sorted(w.submissions.values_list('reference', flat=True)) "
+        "for w in Withdrawal.objects.filter(email_key='victim@example.com')])"
+    )
+    attackers = attacker.site.shell(
+        "from agreements.models import Submission; print(Submission.objects.filter("
+        f"email='Victim@Example.com').exclude(reference='{victims}').get().reference)"
+    )
+    assert reached == str([[attackers]])  # one withdrawal, the attacker's own request
+
+
 def test_the_markdown_editor_previews_with_the_public_rendering_under_the_csp(visitor):
     operator = visitor(viewport=DESKTOP)
     log_in_as_operator(operator, "/admin/agreements/version/add/")
