@@ -51,8 +51,9 @@ run: install var/secret-key var/evidence-key var/signing-key
 	@echo "The site is at http://127.0.0.1:8000/ (Ctrl-C stops it and the outbox worker)."
 	@echo "Create the operator's admin account with 'make admin', then sign in at http://127.0.0.1:8000/admin/."
 	@echo
-	@# The outbox worker beside the site; whichever stops first (Ctrl-C), both stop.
-	$(MANAGE) deliver & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	@# The outbox worker beside the site, started again whenever it exits; Ctrl-C stops both.
+	deploy/keep-running 5 $(MANAGE) deliver & worker=$$!; \
+		trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 		$(BIN)/gunicorn -c gunicorn.conf.py
 
 admin: install var/secret-key var/evidence-key var/signing-key

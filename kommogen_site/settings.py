@@ -311,6 +311,13 @@ KOMMOGEN_RETENTION_DAYS = env_int("KOMMOGEN_RETENTION_DAYS", 3 * 365)
 # The outbox worker (manage.py deliver) gives up on a message after this many attempts
 # (30 s, 1, 2, 4 … minutes apart, at most 6 hours); admin shows it and can retry it.
 KOMMOGEN_OUTBOX_MAX_ATTEMPTS = env_int("KOMMOGEN_OUTBOX_MAX_ATTEMPTS", 8)
+# A message left "sending" this long (the worker died mid-send) is recovered: a Kommo lead
+# is tried again (it searches first), an email is marked failed for the operator to check.
+KOMMOGEN_OUTBOX_LEASE_SECONDS = env_int("KOMMOGEN_OUTBOX_LEASE_SECONDS", 15 * 60)
+# The longest wait a receiver's Retry-After may ask for; beyond it the worker asks again.
+KOMMOGEN_RETRY_AFTER_MAX_SECONDS = env_int("KOMMOGEN_RETRY_AFTER_MAX_SECONDS", 60 * 60)
+# /healthz answers 503 when a message has been due for longer than this (a stalled worker).
+KOMMOGEN_OUTBOX_STALL_SECONDS = env_int("KOMMOGEN_OUTBOX_STALL_SECONDS", 15 * 60)
 
 # The operator's Kommo CRM: each request becomes a lead when both are set (the account's
 # address, like https://example.kommo.com, and a long-lived token); otherwise nothing is

@@ -1,18 +1,22 @@
 """Site-wide answers that belong to no document: health, robots.txt and the favicon."""
 
 import shutil
+from datetime import timedelta
 from pathlib import Path
 
 from django.conf import settings
 from django.db import DatabaseError, transaction
+from django.db.models import Q
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.templatetags.static import static
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
 
 from agreements.contact.models import RateCounter
 from agreements.documents.models import Document
+from agreements.outbox.models import OutboxMessage
 
 
 def favicon(request):
@@ -22,6 +26,18 @@ def favicon(request):
 
 class _ProbeRolledBack(Exception):
     pass
+
+
+def outbox_problem(now=None):
+    """ "stalled" when a message has waited past KOMMOGEN_OUTBOX_STALL_SECONDS: due and not
+    sent, or sending and not finished (the worker is down or stuck), else ""."""
+    now = now or timezone.now()
+    since = now - timedelta(seconds=settings.KOMMOGEN_OUTBOX_STALL_SECONDS)
+    waiting = OutboxMessage.objects.filter(
+        Q(state=OutboxMessage.State.PENDING, next_attempt_at__lt=since)
+        | Q(state=OutboxMessage.State.SENDING, claimed_at__lt=since)
+    )
+    return "outbox: stalled" if waiting.exists() else ""
 
 
 def database_problem():
@@ -51,8 +67,9 @@ def database_problem():
 @never_cache
 def healthz(request):
     """For load balancers and monitoring: 200 when a request could be recorded now (the
-    database answers and accepts writes, the disk has room), else 503 and why."""
-    problem = database_problem()
+    database answers and accepts writes, the disk has room) and the outbox is moving,
+    else 503 and why."""
+    problem = database_problem() or outbox_problem()
     if problem:
         what, _, detail = problem.partition(": ")
         body = {"status": "unavailable", what: detail}

@@ -16,6 +16,7 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from agreements.models import OutboxMessage
+from agreements.outbox import kommo as kommo_api
 
 TOKEN = "long-lived-test-token"
 
@@ -195,3 +196,58 @@ def test_without_a_lead_in_kommo_erasing_asks_nothing_of_the_operator(send_reque
     send_request()
     erase_person("an@example.com", Context("", "test", None, "", "", None, ""))
     assert not OutboxMessage.objects.filter(kind="operator_kommo_erasure").exists()
+
+
+def test_a_lead_whose_sender_died_mid_send_is_found_not_made_again(
+    kommo, send_request, settings, admin_client
+):
+    send_request()
+    message = OutboxMessage.objects.get(channel="kommo")
+    deliver_now()  # a first, complete send
+    assert len(kommo.leads) == 1
+    # Kommo has the lead; the site's row says "sending" with no lead id (killed mid-send).
+    OutboxMessage.objects.filter(pk=message.pk).update(
+        state="sending", remote_id="", attempts=1,
+        claimed_at=timezone.now() - timedelta(seconds=settings.KOMMOGEN_OUTBOX_LEASE_SECONDS + 1),
+    )  # fmt: skip
+    kommo.notes.clear()
+    deliver_now()  # recovered after the lease: found by its reference, only the note added
+    assert len(kommo.leads) == 1 and len(kommo.notes) == 1
+    assert OutboxMessage.objects.get(pk=message.pk).state == "sent"
+    # The operator's "Send again" resets the attempts: the search still comes first.
+    admin_client.post(
+        "/admin/agreements/outboxmessage/",
+        {"action": "retry_messages", "_selected_action": [message.pk]},
+    )
+    OutboxMessage.objects.filter(pk=message.pk).update(state="failed", remote_id="")
+    admin_client.post(
+        "/admin/agreements/outboxmessage/",
+        {"action": "retry_messages", "_selected_action": [message.pk]},
+    )
+    deliver_now()
+    assert len(kommo.leads) == 1
+    searches = [p for m, p, b in kommo.requests if m == "GET"]
+    assert len(searches) == 3  # every send searched first
+
+
+@pytest.mark.parametrize(
+    "retry_after, wait",
+    [("7", 7), ("Wed, 21 Oct 2015 07:28:00 GMT", 0), ("99999999999999999999999", 3600),
+     ("soon", None), ("", None), ("Fri, 31 Dec 9999 23:59:59 GMT", 3600)],
+)  # fmt: skip
+def test_retry_after_is_read_in_both_forms_and_capped(retry_after, wait):
+    assert kommo_api.retry_after_seconds(retry_after) == wait
+
+
+def test_a_huge_retry_after_never_stops_the_worker(kommo, send_request, settings):
+    def much_later(request, body):
+        kommo.answer(request, 429, {"title": "Too many"}, [("Retry-After", "9" * 30)])
+
+    send_request()
+    kommo.outages = [much_later]
+    deliver_now()
+    waited = OutboxMessage.objects.get(channel="kommo")
+    seconds = (waited.next_attempt_at - timezone.now()).total_seconds()
+    assert waited.state == "pending"
+    assert settings.KOMMOGEN_RETRY_AFTER_MAX_SECONDS - 5 <= seconds
+    assert seconds <= settings.KOMMOGEN_RETRY_AFTER_MAX_SECONDS

@@ -6,8 +6,12 @@ import email
 import json
 import re
 import socket
+import sqlite3
+import subprocess
+import sys
 import threading
 import time
+from datetime import timedelta
 from email import policy
 
 import pytest
@@ -15,6 +19,7 @@ from aiosmtpd.controller import Controller
 from django.contrib.auth.models import Permission, User
 from django.core import mail
 from django.core.management import call_command
+from django.utils import timezone
 
 from agreements.models import OutboxMessage, Submission
 from agreements.outbox.delivery import backoff, deliver_due
@@ -158,6 +163,17 @@ def test_staff_who_may_not_view_requests_see_the_outbox_without_its_text(client,
     page = client.get(f"/admin/agreements/outboxmessage/{message.pk}/change/").content.decode()
     assert "pending" in page or "waiting" in page
     assert "an@example.com" not in page and "What happens next" not in page
+    # A refused recipient's error names the address; a notice's headers carry a working
+    # unsubscribe link: neither is shown to staff who may not view requests.
+    OutboxMessage.objects.filter(pk=message.pk).update(
+        last_error="SMTPRecipientsRefused: {'an@example.com': (550, b'No such user')}",
+        headers={"List-Unsubscribe": "<https://x/consent/unsubscribe/SECRET-TOKEN/>"},
+    )
+    page = client.get(f"/admin/agreements/outboxmessage/{message.pk}/change/").content.decode()
+    listed = client.get("/admin/agreements/outboxmessage/").content.decode()
+    for shown in (page, listed):
+        assert "an@example.com" not in shown and "SECRET-TOKEN" not in shown
+    assert "No such user" in page and "No such user" in listed
 
 
 class HangingServer:
@@ -218,3 +234,113 @@ def test_emails_carry_no_injected_header_no_tracking_and_only_site_links(
         assert "<img" not in html and "?utm_" not in html
         for link in re.findall(r'href="([^"]+)"', html):
             assert link.startswith("https://www.kommogen.com/"), link
+
+
+def test_an_email_left_sending_past_its_lease_is_failed_and_raised_to_the_operator(
+    send_request, smtp_server, settings, admin_client
+):
+    send_request()
+    long_ago = timezone.now() - timedelta(seconds=settings.KOMMOGEN_OUTBOX_LEASE_SECONDS + 1)
+    # Claimed, then the worker was SIGKILLed: the mail server may or may not have it.
+    OutboxMessage.objects.update(state="sending", claimed_at=long_ago, attempts=1)
+    call_command("deliver", "--once")
+    stuck = OutboxMessage.objects.filter(key__startswith=("receipt:"))
+    assert stuck.get().state == "failed" and "may or may not" in stuck.get().last_error
+    [alert, other_alert] = [m for m in smtp_server.messages if "needs you" in m["Subject"]]
+    assert alert["To"] == settings.KOMMOGEN_OPERATOR_EMAIL
+    assert not [m for m in smtp_server.messages if m["To"] == "an@example.com"]  # not resent
+    page = admin_client.get("/admin/agreements/outboxmessage/?state=failed").content.decode()
+    assert "may or may not" in page
+    call_command("deliver", "--once")
+    assert len([m for m in smtp_server.messages if "needs you" in m["Subject"]]) == 2  # once
+
+
+def trouble_for_a_while(database_url, seconds):
+    """What a worker meets in real life for a while: SQLite's write lock held by another
+    process ("database is locked"), or PostgreSQL ending its connections."""
+    deadline = time.monotonic() + seconds
+    if database_url.startswith("sqlite"):
+        other = sqlite3.connect(database_url.removeprefix("sqlite:///"), isolation_level=None)
+        other.execute("BEGIN EXCLUSIVE")
+        time.sleep(seconds)
+        other.execute("ROLLBACK")
+        other.close()
+        return
+    import psycopg
+
+    with psycopg.connect(database_url, autocommit=True) as admin:
+        while time.monotonic() < deadline:
+            admin.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = "
+                "current_database() AND pid <> pg_backend_pid() AND usename = current_user"
+            )
+            time.sleep(0.05)
+
+
+def test_the_worker_survives_a_locked_database_and_delivers_when_it_is_free(
+    live_site, smtp_server, settings
+):
+    queued = (
+        "from agreements.outbox.messages import queue; "
+        "queue('test:{n}', 'operator_outbox_alert', 'op@example.com', subject='S{n}', text='T')"
+    )
+    live_site.shell(queued.format(n=1))
+    env = {
+        **live_site.env,
+        "KOMMOGEN_SQLITE_BUSY_TIMEOUT": "1",
+        "DJANGO_EMAIL_HOST": "127.0.0.1",
+        "DJANGO_EMAIL_PORT": str(settings.EMAIL_PORT),
+    }
+    worker = subprocess.Popen(
+        [sys.executable, "manage.py", "deliver", "--interval", "0.1"], cwd=settings.BASE_DIR,
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        wait_for(lambda: len(smtp_server.messages) == 1)
+        trouble_for_a_while(live_site.env["DATABASE_URL"], 3)
+        assert worker.poll() is None  # alive
+        live_site.shell(queued.format(n=2))
+        wait_for(lambda: len(smtp_server.messages) == 2)
+    finally:
+        worker.terminate()
+        out, err = worker.communicate(timeout=20)
+    assert worker.returncode == 0 and "trying again" in err
+
+
+def wait_for(condition, seconds=30):
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "waited in vain"
+        time.sleep(0.1)
+
+
+def test_keep_running_starts_the_worker_again_when_it_exits(tmp_path):
+    runs = tmp_path / "runs"
+    script = settings_dir() / "deploy" / "keep-running"
+    started = subprocess.Popen(
+        [script, "0.1", "sh", "-c", f"echo run >> {runs}; exit 1"], stderr=subprocess.PIPE
+    )
+    time.sleep(1.0)
+    started.terminate()
+    assert started.wait(timeout=5) == 0
+    assert runs.read_text().count("run") >= 3
+    assert b"starting it again" in started.stderr.read()
+
+
+def settings_dir():
+    from django.conf import settings
+
+    return settings.BASE_DIR
+
+
+@pytest.mark.django_db
+def test_healthz_reports_a_stalled_outbox(client, send_request, settings):
+    assert client.get("/healthz").status_code == 200
+    send_request()
+    assert client.get("/healthz").status_code == 200  # due now: the worker has time
+    stalled = timezone.now() - timedelta(seconds=settings.KOMMOGEN_OUTBOX_STALL_SECONDS + 1)
+    OutboxMessage.objects.update(next_attempt_at=stalled)
+    response = client.get("/healthz")
+    assert response.status_code == 503 and response.json()["outbox"] == "stalled"
+    call_command("deliver", "--once")
+    assert client.get("/healthz").status_code == 200

@@ -1,13 +1,22 @@
 """The outbox in admin: each message's state, attempts and last error; its text only
 for staff who may view requests; a retry for the ones that failed or stayed "sending"."""
 
+import re
+
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from .delivery import retry
 from .models import OutboxMessage
 
-PRIVATE = ("recipient", "subject", "text", "html", "attachments")
+# Headers carry working unsubscribe links; a mail server's error names the recipient.
+PRIVATE = ("recipient", "subject", "text", "html", "attachments", "headers", "last_error")
+ADDRESS = re.compile(r"[^\s<>\"'@]+@[^\s<>\"']+")
+
+
+def masked(text):
+    """An error as staff who may not view requests see it: without email addresses."""
+    return ADDRESS.sub("…@…", text or "")
 
 
 @admin.register(OutboxMessage)
@@ -17,11 +26,20 @@ class OutboxMessageAdmin(admin.ModelAdmin):
     search_fields = ["key"]
     actions = ["retry_messages"]
 
+    def get_list_display(self, request):
+        if request.user.has_perm("agreements.view_submission"):
+            return self.list_display
+        return [*self.list_display[:-1], "masked_error"]
+
     def get_fields(self, request, obj=None):
         fields = [f.name for f in OutboxMessage._meta.fields if f.name != "id"]
         if not request.user.has_perm("agreements.view_submission"):
-            fields = [name for name in fields if name not in PRIVATE]
+            fields = [name for name in fields if name not in PRIVATE] + ["masked_error"]
         return fields
+
+    @admin.display(description="last error")  # as the field's own name reads
+    def masked_error(self, message):
+        return masked(message.last_error)
 
     def get_readonly_fields(self, request, obj=None):
         return self.get_fields(request, obj)

@@ -2,9 +2,11 @@
 are retried with exponential backoff and stop after KOMMOGEN_OUTBOX_MAX_ATTEMPTS.
 
 At most once: a message is marked "sending" in its own transaction before it is sent,
-and only a "pending" one is ever claimed. If the worker dies after the mail server took
-the message and before it was marked "sent", it stays "sending" and is never sent
-again by itself: admin shows it, and the operator decides whether to send it again.
+and only a "pending" one is ever claimed. If the worker dies mid-send, the message
+stays "sending" until its lease (KOMMOGEN_OUTBOX_LEASE_SECONDS) runs out, then is
+recovered (recover_stalled): a Kommo lead is tried again, which is safe because every
+Kommo send searches for the lead first; an email may already have reached the mail
+server, so it is marked failed and the operator is told, to check and send it again.
 A duplicate is still possible when a mail server accepts a message but the connection
 breaks before it says so (SMTP has no idempotency key): the attempt counts as failed
 and is retried. Each message keeps one Message-ID, so mail clients can tell.
@@ -19,7 +21,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from . import kommo
-from .messages import compose
+from .messages import ALERT_KINDS, compose, queue_operator_alert
 from .models import OutboxMessage
 
 FIRST_RETRY = timedelta(seconds=30)
@@ -29,6 +31,41 @@ LONGEST_WAIT = timedelta(hours=6)
 def backoff(attempts):
     """30 s after the first failure, then twice as long each time, at most 6 hours."""
     return min(FIRST_RETRY * 2 ** max(attempts - 1, 0), LONGEST_WAIT)
+
+
+def lease():
+    return timedelta(seconds=settings.KOMMOGEN_OUTBOX_LEASE_SECONDS)
+
+
+def recover_stalled(now=None):
+    """Messages left "sending" past their lease: Kommo ones wait again; emails are marked
+    failed and raised to the operator (admin, and an email). The number recovered."""
+    now = now or timezone.now()
+    stalled = OutboxMessage.objects.filter(
+        state=OutboxMessage.State.SENDING, claimed_at__lt=now - lease()
+    )
+    recovered = 0
+    for message in stalled:
+        with transaction.atomic():
+            kommo_lead = message.channel == OutboxMessage.Channel.KOMMO
+            changed = OutboxMessage.objects.filter(
+                pk=message.pk, state=OutboxMessage.State.SENDING
+            ).update(
+                state=OutboxMessage.State.PENDING if kommo_lead else OutboxMessage.State.FAILED,
+                next_attempt_at=now,
+                last_error=STALLED_KOMMO if kommo_lead else STALLED_EMAIL,
+            )
+            if changed and not kommo_lead and message.kind not in ALERT_KINDS:
+                queue_operator_alert(message)
+            recovered += changed
+    return recovered
+
+
+STALLED_KOMMO = "The worker stopped while sending; tried again (Kommo is searched first)."
+STALLED_EMAIL = (
+    "The worker stopped while sending: the mail server may or may not have taken it. "
+    "Check with the recipient, then Send again if it did not arrive."
+)
 
 
 def claim_next():
@@ -102,7 +139,10 @@ def deliver(message, mail):
 def failed(message, error, retry_after=None):
     """Wait and try again (as long as the receiver asked, with Retry-After), or give up."""
     gave_up = message.attempts >= settings.KOMMOGEN_OUTBOX_MAX_ATTEMPTS
-    wait = timedelta(seconds=retry_after) if retry_after else backoff(message.attempts)
+    wait = backoff(message.attempts)
+    if retry_after is not None:
+        cap = settings.KOMMOGEN_RETRY_AFTER_MAX_SECONDS
+        wait = timedelta(seconds=min(max(retry_after, 0), cap))
     OutboxMessage.objects.filter(pk=message.pk).update(
         state=OutboxMessage.State.FAILED if gave_up else OutboxMessage.State.PENDING,
         next_attempt_at=timezone.now() + wait,
@@ -114,6 +154,7 @@ def deliver_due(limit=None, stopping=lambda: False):
     """Deliver every message due now (at most limit, and none after stopping() is true),
     over one connection to the mail server: (sent, failed)."""
     sent = failures = 0
+    recover_stalled()
     mail = get_connection()
     try:
         while (limit is None or sent + failures < limit) and not stopping():

@@ -4,10 +4,11 @@ with the contact and, if given, the company), then a note on the lead with the m
 and the receipt's reference and link (POST /api/v4/leads/{id}/notes). A long-lived
 token authorises both (Authorization: Bearer).
 
-Kommo has no idempotency key. So that a request never becomes two leads, every attempt
-after the first asks Kommo for a lead named with the request's reference before it
-creates one (GET /api/v4/leads?query=…); a lead created but not noted gets only its
-note next time. Kommo allows 7 requests a second per account: calls are spaced
+Kommo has no idempotency key. So that a request never becomes two leads, every send
+asks Kommo for a lead named with the request's reference before it creates one (GET
+/api/v4/leads?query=…), however the send was started (a first attempt, a retry, a
+recovery after the worker died, the operator's "Send again"); a lead created but not
+noted gets only its note next time. Kommo allows 7 requests a second per account: calls are spaced
 (KOMMO_REQUESTS_PER_SECOND, 6 by default).
 """
 
@@ -15,6 +16,8 @@ import json
 import time
 import urllib.error
 import urllib.request
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 
 from django.conf import settings
 
@@ -51,12 +54,30 @@ def call(method, path, body=None):
         with urllib.request.urlopen(request, timeout=settings.KOMMO_TIMEOUT) as response:
             raw = response.read()
     except urllib.error.HTTPError as error:
-        retry_after = error.headers.get("Retry-After")
-        seconds = int(retry_after) if retry_after and retry_after.isdigit() else None
+        seconds = retry_after_seconds(error.headers.get("Retry-After"))
         raise KommoUnavailable(f"HTTP {error.code} from {path}", seconds) from None
     except (TimeoutError, urllib.error.URLError, OSError) as error:
         raise KommoUnavailable(f"{type(error).__name__}: {error}") from None
     return json.loads(raw) if raw.strip() else {}
+
+
+def retry_after_seconds(value, now=None):
+    """Retry-After (RFC 9110 10.2.3) in seconds: a number of seconds or an HTTP date,
+    at most KOMMOGEN_RETRY_AFTER_MAX_SECONDS; None when absent or unreadable (the usual
+    backoff then applies). Never raises: a receiver's header must not stop the worker."""
+    value = (value or "").strip()
+    if value.isdigit():
+        seconds = int(value[:12])
+    else:
+        try:
+            moment = parsedate_to_datetime(value)
+        except (TypeError, ValueError, IndexError, OverflowError):
+            return None
+        if moment is None or moment.tzinfo is None:
+            return None
+        now = now or datetime.now(UTC)
+        seconds = max(0, int((moment - now).total_seconds()))
+    return min(seconds, settings.KOMMOGEN_RETRY_AFTER_MAX_SECONDS)
 
 
 def existing_lead(reference):
@@ -75,9 +96,7 @@ def create_lead(payload):
 def send(message):
     """Deliver a Kommo message; its remote_id keeps the lead between attempts."""
     payload = json.loads(message.text)
-    lead_id = message.remote_id
-    if not lead_id and message.attempts > 1:
-        lead_id = existing_lead(payload["reference"])
+    lead_id = message.remote_id or existing_lead(payload["reference"])
     if not lead_id:
         lead_id = create_lead(payload)
     type(message).objects.filter(pk=message.pk).update(remote_id=str(lead_id))

@@ -3,7 +3,6 @@ caused it (a request, a withdrawal, a publication), and worded by the worker whe
 sends it, so a request holds the chain's lock only to write a row per message. Every
 email has a plain-text and an HTML part; links use KOMMOGEN_SITE_URL."""
 
-
 from django.conf import settings
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -62,7 +61,10 @@ def compose(message):
     )
 
 
-OPERATOR_KINDS = {"operator_request", "operator_withdrawal", "operator_kommo_erasure"}
+ALERT_KINDS = {"operator_outbox_alert"}
+OPERATOR_KINDS = {
+    "operator_request", "operator_withdrawal", "operator_kommo_erasure", *ALERT_KINDS
+}  # fmt: skip
 
 
 def language_of(message):
@@ -224,3 +226,18 @@ def confirm_withdrawal(message):
         "context": {"withdrawal": withdrawal,
                     "confirm_url": links.confirm_withdrawal_url(withdrawal)},
     }  # fmt: skip
+
+
+def queue_operator_alert(message):
+    """Tell the operator that a message needs them: worded now, so the alert says what
+    the message's state was when it was raised."""
+    message = OutboxMessage.objects.get(pk=message.pk)
+    link = admin_link("agreements_outboxmessage_change", message)
+    text = (
+        f"The outbox message {message.key} ({message.get_channel_display()}) is "
+        f"{message.get_state_display()} after {message.attempts} attempt(s).\n\n"
+        f"{message.last_error}\n\nOpen it in admin: {link}\n"
+    )
+    queue(f"alert:{message.pk}:{message.attempts}", "operator_outbox_alert",
+          settings.KOMMOGEN_OPERATOR_EMAIL, subject=f"[KommoGEN] Outbox: {message.key} needs you",
+          text=text)  # fmt: skip
