@@ -10,12 +10,16 @@ import re
 
 from gunicorn.glogging import Logger
 
-# Receipt and confirmation tokens are long URL-safe strings; no public path has one.
-SECRET_IN_PATH = re.compile(r"[A-Za-z0-9_-]{20,}")
+# Receipt and confirmation tokens are long URL-safe strings, and a signed link's token
+# is "payload:timestamp:signature": each is masked whole. No public path has one.
+SECRET_IN_PATH = re.compile(r"[A-Za-z0-9_:-]{20,}")
+# A line feed (or any control character) in a path would split or forge a log line.
+CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 def private_path(path):
-    return SECRET_IN_PATH.sub("...", path or "")
+    masked = SECRET_IN_PATH.sub("...", path or "")
+    return CONTROL.sub(lambda match: f"\\x{ord(match.group()):02x}", masked)
 
 
 class PrivateAccessLogger(Logger):

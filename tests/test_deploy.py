@@ -211,6 +211,10 @@ def a_request_and_its_receipt(site, url, headers=None, opener=None, origin=None)
     return urlsplit(receipt).path.split("/")[2]
 
 
+# A signed link's token as Django's signing makes it: payload, timestamp, signature.
+SIGNED = "IktHLVhYWFhYWFhYWFgi:1vXyZa:abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
+
+
 def test_gunicorns_access_log_names_no_visitor(live_site_factory, server_database, tmp_path):
     log = tmp_path / "access.log"
     site = live_site_factory(server_database, workers=1, access_log=str(log))
@@ -218,10 +222,16 @@ def test_gunicorns_access_log_names_no_visitor(live_site_factory, server_databas
     token = a_request_and_its_receipt(
         site, site.url, opener=urllib.request.build_opener(jar, NoRedirect)
     )
+    fetch(site.url + "/consent/unsubscribe/" + SIGNED + "/")
+    fetch(site.url + "/forged%0A1970-01-01%20%22GET%20/admin/%22%20200/")
     site.stop()
     text = log.read_text(encoding="utf-8")
     assert '"GET /receipt/.../" 200' in text and '"POST /contact/" 302' in text
     assert token not in text and "127.0.0.1" not in text and "Python-urllib" not in text
+    assert not any(part in text for part in SIGNED.split(":"))  # the whole signed token
+    assert "/forged\\x0a1970" in text and not any(
+        line.startswith("1970") for line in text.splitlines()
+    )  # a line feed in a path never starts a line of its own
 
 
 def test_nginxs_access_log_names_no_visitor(site_behind_nginx):
@@ -231,5 +241,11 @@ def test_nginxs_access_log_names_no_visitor(site_behind_nginx):
     time.sleep(0.2)  # nginx writes the line as the response ends
     text = (site.logs / "kommogen.access.log").read_text(encoding="utf-8")
     assert '"GET /receipt/.../" 200' in text and token not in text and "127.0.0.1" not in text
+    fetch(https_url + "/consent/unsubscribe/" + SIGNED + "/", headers={"Host": HOST},
+          opener=opener)  # fmt: skip
+    time.sleep(0.2)
+    text = (site.logs / "kommogen.access.log").read_text(encoding="utf-8")
+    assert '"GET /consent/unsubscribe/.../"' in text
+    assert not any(part in text for part in SIGNED.split(":"))  # the whole signed token
     logrotate = (DEPLOY / "logrotate" / "kommogen-nginx").read_text()
     assert "rotate 14" in logrotate and "kommogen.access.log" in logrotate
