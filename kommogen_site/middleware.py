@@ -4,7 +4,8 @@ import logging
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
-from django.db import OperationalError
+from django.db import InternalError, OperationalError, connections
+from django.http import HttpResponseBadRequest, HttpResponseNotFound
 from django.shortcuts import render
 from django.utils import translation
 
@@ -26,6 +27,35 @@ def public_request_size(get_response):
                 too_big = False  # Django reads no body for a malformed length
             if too_big:
                 raise RequestDataTooBig("The request body is larger than a public form allows.")
+        return get_response(request)
+
+    return middleware
+
+
+READABLE_CHARSETS = {"utf-8", "utf8", "us-ascii", "ascii"}
+
+
+def unreadable_input(get_response):
+    """What no page of the site can read is refused in words, never a 500: a form posted
+    in another charset than UTF-8 (400), a NUL in the path (404, PostgreSQL cannot hold
+    it) or in admin's query string (400: its filters reach the database as they are;
+    public pages read their few parameters through sanitisers)."""
+    admin_prefixes = (f"/{settings.ADMIN_PATH}", "/markdownx/")
+
+    def middleware(request):
+        if "\x00" in request.path:
+            return HttpResponseNotFound("No page has this address.", content_type="text/plain")
+        if request.path.startswith(admin_prefixes) and any(
+            "\x00" in key + value for key, value in request.GET.items()
+        ):
+            return HttpResponseBadRequest("The address holds a NUL character.",
+                                          content_type="text/plain")  # fmt: skip
+        charset = request.content_params.get("charset") if request.content_params else None
+        if request.method == "POST" and charset and charset.lower() not in READABLE_CHARSETS:
+            return HttpResponseBadRequest(
+                "Forms are sent in UTF-8; this one said charset=" + charset[:40] + ".",
+                content_type="text/plain",
+            )
         return get_response(request)
 
     return middleware
@@ -57,9 +87,16 @@ class DatabaseUnavailableMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request, exception):
-        if not isinstance(exception, OperationalError):
+        read_only = isinstance(exception, InternalError) and "read-only" in str(exception)
+        if not (isinstance(exception, OperationalError) or read_only):
             return None
         logger.warning("Database unavailable (%s %s): %s", request.method, request.path, exception)
+        # A connection that saw the database read-only or gone may stay so after the
+        # database is back (until conn_max_age): the next request opens a fresh one.
+        for connection in connections.all(initialized_only=True):
+            connection.close_if_unusable_or_obsolete()
+            if not connection.in_atomic_block:
+                connection.close()
         # agreement_number=None: the footer must not query a database that is down.
         response = render(request, "503.html", {"agreement_number": None}, status=503)
         response["Retry-After"] = str(settings.KOMMOGEN_RETRY_AFTER_SECONDS)

@@ -134,6 +134,7 @@ MIDDLEWARE = [
     "django_permissions_policy.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "kommogen_site.middleware.public_request_size",
+    "kommogen_site.middleware.unreadable_input",
     "kommogen_site.middleware.admin_pages",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "kommogen_site.middleware.PathLanguage",
@@ -272,7 +273,7 @@ PERMISSIONS_POLICY = {
 AXES_FAILURE_LIMIT = env_int("KOMMOGEN_ADMIN_LOGIN_FAILURES", 5)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("KOMMOGEN_ADMIN_LOCKOUT_MINUTES", 15))
 AXES_LOCKOUT_PARAMETERS = ["ip_address"]
-AXES_CLIENT_IP_CALLABLE = "agreements.contact.clients.client_ip"
+AXES_CLIENT_IP_CALLABLE = "agreements.contact.clients.login_client"
 AXES_LOCKOUT_TEMPLATE = "admin_locked_out.html"
 AXES_RESET_ON_SUCCESS = True
 # /healthz answers 503 when the disk the site writes to (var/, the SQLite file) has less

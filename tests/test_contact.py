@@ -434,3 +434,21 @@ def test_messengers_appear_only_when_their_settings_are_set(client, documents, s
             'href="https://t.me/kommogen"' in page and 'href="https://zalo.me/84901234567"' in page
         )
         assert "wa.me" not in page
+
+
+@pytest.mark.parametrize("address", ["an@exam\u202eple.com", "an@example\u2028.com",
+                                     "an@ex\u200bample.com"])  # fmt: skip
+def test_an_address_with_invisible_or_direction_characters_is_refused(send_request, address):
+    response = send_request(email=address)
+    assert response.status_code == 400
+    assert "Enter an email address in the correct format" in response.content.decode()
+    assert not Submission.objects.exists()
+
+
+def test_the_operators_email_shows_no_direction_overrides(send_request):
+    send_request(name="Ann \u202egnp.exe", message="See \u2066file\u2069 \u202etxt.exe")
+    call_command("deliver", "--once")
+    [operator] = [m for m in mail.outbox if m.to == [settings.KOMMOGEN_OPERATOR_EMAIL]]
+    for part in (operator.body, operator.alternatives[0][0]):
+        assert not any(ch in part for ch in "\u202e\u2066\u2069")
+        assert "Ann gnp.exe" in part

@@ -261,3 +261,44 @@ def test_the_wsgi_entry_point_answers_early_with_the_stacks_exact_answer(publish
     publish(AGREEMENT_TEXT + "\n1.3. Added.\n")
     newer = wsgi_get("/agreement/")
     assert newer[1]["ETag"] != etag and b"Version</dt><dd>2<" in newer[2].replace(b"\n", b"")
+
+
+@pytest.mark.parametrize("charset", ["utf-16", "latin-1", "no-such-charset"])
+@pytest.mark.parametrize("path", ["/contact/", "/consent/withdraw/", "/admin/login/"])
+def test_a_form_posted_in_another_charset_is_400_not_500(client, documents, charset, path):
+    body = "email=a%40example.com&scope=notifications"
+    body = body.encode("utf-16") if "16" in charset else body.encode()
+    response = client.generic(
+        "POST", path, body, content_type=f"application/x-www-form-urlencoded; charset={charset}"
+    )
+    assert response.status_code == 400 and b"UTF-8" in response.content
+
+
+@pytest.mark.parametrize(
+    "path", ["/receipt/%00/", "/receipt/%00.json", "/consent/withdraw/%00/", "/agreement/%00"]
+)
+def test_a_nul_in_the_path_is_404(client, documents, path):
+    assert client.get(path).status_code == 404
+
+
+def test_a_nul_in_an_admin_filter_is_400(admin_client):
+    response = admin_client.get("/admin/agreements/submission/?q=%00")
+    assert response.status_code == 400
+    assert admin_client.get("/admin/agreements/outboxmessage/?state=pend%00ing").status_code == 400
+
+
+def test_admin_login_lockout_counts_an_ipv6_clients_64(client, db):
+    User.objects.create_superuser("operator", "op@example.com", "right password")
+    login = "/admin/login/?next=/admin/"
+    for number in range(settings.AXES_FAILURE_LIMIT):
+        address = f"2001:db8:1:2::{number + 1:x}"  # a new address of one /64 each time
+        client.post(login, {"username": "operator", "password": "wrong"}, REMOTE_ADDR=address)
+    locked = client.post(
+        login, {"username": "operator", "password": "right password"},
+        REMOTE_ADDR="2001:db8:1:2:ffff::9",
+    )  # fmt: skip
+    assert locked.status_code == 429
+    elsewhere = client.post(
+        login, {"username": "operator", "password": "right password"}, REMOTE_ADDR="2001:db8:9::1"
+    )
+    assert elsewhere.status_code == 302  # another /64 is not locked out

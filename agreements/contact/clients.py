@@ -51,6 +51,14 @@ def rate_key(address):
     return str(ip)
 
 
+def login_client(request):
+    """Whom admin's login lockout (django-axes) counts: as the forms' rate limit does, an
+    IPv6 client by its /64, given as the network's first address (axes stores an IP)."""
+    address = client_ip(request)
+    key = rate_key(address)
+    return key.split("/")[0] if address else None
+
+
 def rate_limit_window():
     """Seconds of the rate limit's window (KOMMOGEN_RATE_LIMIT = "COUNT/SECONDS")."""
     return int(settings.KOMMOGEN_RATE_LIMIT.split("/")[-1] or 0)

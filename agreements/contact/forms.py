@@ -140,6 +140,16 @@ def single_line(value):
         )
 
 
+def plain_address(value):
+    """An email address without invisible or direction-changing characters (U+202E,
+    U+2028 …), which Django's validator lets through in the domain."""
+    if any(unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp") for ch in value):
+        raise forms.ValidationError(
+            _("Enter an email address in the correct format, like name@example.com"),
+            code="invalid",
+        )
+
+
 class ErrorsDescribeFields:
     """A field with an error names it in aria-describedby, so screen readers read it."""
 
@@ -169,7 +179,7 @@ class ContactForm(ErrorsDescribeFields, forms.Form):
                         "max_length": _("Name must be 100 characters or fewer")},
     )  # fmt: skip
     email = forms.EmailField(
-        max_length=254, label=_("Email"),
+        max_length=254, label=_("Email"), validators=[plain_address],
         error_messages={
             "required": _("Enter your email address"),
             "invalid": _("Enter an email address in the correct format, like name@example.com"),

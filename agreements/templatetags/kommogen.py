@@ -100,3 +100,16 @@ def mention_links(html, version):
         for name in forms
     )
     return mark_safe(with_mention_links(str(html), version.document.slug, names))
+
+
+# Bidirectional overrides and isolates turn "gnp.exe" into what looks like "exe.png":
+# never in text a visitor typed that the operator reads.
+BIDI_CONTROLS = dict.fromkeys(
+    map(ord, "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+)
+
+
+@register.filter
+def without_bidi(value):
+    """The text with its bidirectional control characters removed."""
+    return str(value).translate(BIDI_CONTROLS)

@@ -3,12 +3,15 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from ..contact.forms import ErrorsDescribeFields
+from ..contact.forms import ErrorsDescribeFields, plain_address
 from .models import Withdrawal
 
 
 class WithdrawalForm(ErrorsDescribeFields, forms.Form):
-    email = forms.EmailField(max_length=254, required=False, label=_("The email you gave us"))
+    email = forms.EmailField(
+        max_length=254, required=False, label=_("The email you gave us"),
+        validators=[plain_address],
+    )  # fmt: skip
     reference = forms.CharField(
         max_length=16, required=False, label=_("Or the reference of your request (KG-…)")
     )
