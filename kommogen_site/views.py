@@ -5,7 +5,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from django.conf import settings
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError, connection, transaction
 from django.db.models import Q
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect
@@ -50,6 +50,9 @@ def database_problem():
     except _ProbeRolledBack:
         pass
     except DatabaseError as error:
+        # The next probe (or request) gets a fresh connection: one opened while the
+        # database was read-only or away may stay so after it is back.
+        connection.close()
         return f"database: {type(error).__name__}"
     database = settings.DATABASES["default"]
     written = [settings.VAR_DIR]

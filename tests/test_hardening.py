@@ -302,3 +302,26 @@ def test_admin_login_lockout_counts_an_ipv6_clients_64(client, db):
         login, {"username": "operator", "password": "right password"}, REMOTE_ADDR="2001:db8:9::1"
     )
     assert elsewhere.status_code == 302  # another /64 is not locked out
+
+
+def read_only_connection():
+    """This connection as one opened while the database was read-only."""
+    from django.db import connection
+
+    statement = {
+        "sqlite": "PRAGMA query_only = ON",
+        "postgresql": "SET SESSION default_transaction_read_only = on",
+    }[connection.vendor]
+    with connection.cursor() as cursor:
+        cursor.execute(statement)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_once_the_database_is_writable_again_the_next_request_works(client):
+    read_only_connection()
+    assert client.get("/healthz").status_code == 503
+    assert client.get("/healthz").status_code == 200  # a fresh connection, not the old one
+    read_only_connection()
+    withdraw = {"email": "nobody@example.com", "scope": "notifications"}
+    assert client.post("/consent/withdraw/", withdraw).status_code == 503
+    assert client.post("/consent/withdraw/", withdraw).status_code == 200
