@@ -52,7 +52,8 @@ def database_problem():
     except DatabaseError as error:
         # The next probe (or request) gets a fresh connection: one opened while the
         # database was read-only or away may stay so after it is back.
-        connection.close()
+        if not connection.in_atomic_block:
+            connection.close()
         return f"database: {type(error).__name__}"
     database = settings.DATABASES["default"]
     written = [settings.VAR_DIR]

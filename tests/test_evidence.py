@@ -262,6 +262,7 @@ def test_json_lines_escape_unicode_line_separators_and_csv_rows_rehash(send_requ
 def test_one_normalisation_of_email_addresses_everywhere(client, send_request):
     send_request(email="zoe@ärzte.de")
     client.post("/consent/withdraw/", {"email": " ZOE@Ärzte.de ", "scope": "notifications"})
+    call_command("deliver", "--once")  # the worker matches what was typed
     withdrawal = Withdrawal.objects.get()
     assert list(withdrawal.submissions.all()) == [Submission.objects.get()]
     event = AcceptanceEvent.objects.filter(purpose="agreement").get()
@@ -381,3 +382,19 @@ def test_the_verifier_on_the_evidence_page_checks_a_receipt_and_an_email_with_th
     assert (
         run("--key-file", key_file, "--email", "other@xn--rzte-koa.de").stdout.count("differs") == 3
     )
+
+
+def test_erasure_reaches_withdrawals_typed_by_reference_and_ones_not_yet_read(client, send_request):
+    email = "yuri.traceable@example.org"
+    browser = {"REMOTE_ADDR": "203.0.113.77", "HTTP_USER_AGENT": "TraceableBrowser/9"}
+    send_request(email=email)
+    reference = Submission.objects.get().reference
+    client.post("/consent/withdraw/", {"reference": reference, "scope": "personal_data"}, **browser)
+    call_command("deliver", "--once")  # matched; its confirmation email went out
+    client.post("/consent/withdraw/", {"email": email, "scope": "notifications"})  # not yet read
+    call_command("erase_personal_data", email)
+    dump = database_text()
+    unsalted = hashlib.sha256(email.encode()).hexdigest()[:16]
+    for value in ("yuri.traceable", "TraceableBrowser", unsalted):
+        assert value.casefold() not in dump.casefold(), value
+    assert set(Withdrawal.objects.values_list("client_ip", "user_agent")) == {(None, "")}

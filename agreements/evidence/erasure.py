@@ -8,7 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from ..contact.models import Submission, normalise_email
-from ..outbox.messages import queue
+from ..outbox.messages import WITHDRAWAL_REQUEST, queue
 from ..outbox.models import OutboxMessage
 from ..withdrawal.models import Withdrawal
 from .chain import append, new_event
@@ -69,4 +69,17 @@ def erase_person(email, context):
         **BLANK_MESSAGE, erased_at=timezone.now(), state=OutboxMessage.State.FAILED
     )
     withdrawals.update(email="", email_key="", client_ip=None, user_agent="")
+    erase_typed_withdrawals(key)
     return erased
+
+
+def erase_typed_withdrawals(key):
+    """Withdrawals typed on the public form that the worker has not read yet: what was
+    typed is dropped (they were not acted on: nothing matched yet)."""
+    typed = OutboxMessage.objects.filter(
+        kind=WITHDRAWAL_REQUEST, state=OutboxMessage.State.PENDING
+    ).exclude(recipient="")
+    mine = [message.pk for message in typed if normalise_email(message.recipient) == key]
+    OutboxMessage.objects.filter(pk__in=mine).update(
+        **BLANK_MESSAGE, erased_at=timezone.now(), state=OutboxMessage.State.FAILED
+    )

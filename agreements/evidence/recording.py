@@ -2,14 +2,20 @@
 messages it causes (the outbox): a request (record_submission) and a withdrawal
 (record_withdrawal)."""
 
+import json
+import secrets
+
 from django.db import transaction
+from django.utils import timezone
 
 from ..contact.models import Submission, normalise_email
 from ..outbox.messages import (
+    WITHDRAWAL_REQUEST,
     queue_for_submission,
     queue_for_withdrawal,
     queue_withdrawal_confirmation,
 )
+from ..outbox.models import OutboxMessage
 from ..withdrawal.models import Withdrawal
 from .chain import Context, append, chain_time, lock_chain, new_event
 from .digests import subject_digests
@@ -104,6 +110,30 @@ def by_mailbox(submissions):
         if submission.email_key:
             mailboxes.setdefault(submission.email_key, []).append(submission)
     return list(mailboxes.values())
+
+
+def queue_withdrawal_request(email, reference, scope, context):
+    """A withdrawal typed on the public form, handed to the worker: the request does the
+    same work whether or not anything matches (one row), so neither the page nor its
+    timing tells whether an address or a reference is known."""
+    typed = {"email": email, "reference": reference, "scope": scope,
+             "client_ip": context.client_ip, "user_agent": context.user_agent}  # fmt: skip
+    OutboxMessage.objects.create(
+        key=f"withdrawal-request:{secrets.token_hex(8)}", kind=WITHDRAWAL_REQUEST,
+        recipient=email, text=json.dumps(typed),
+    )  # fmt: skip
+
+
+def resolve_withdrawal_request(message):
+    """The worker's part of a typed withdrawal: the pending withdrawals and their links;
+    then the row keeps nothing of what was typed."""
+    typed = json.loads(message.text)
+    with transaction.atomic():
+        context = Context("", "withdraw", None, "", "", typed["client_ip"], typed["user_agent"])
+        request_withdrawal(typed["email"], typed["reference"], typed["scope"], context)
+        OutboxMessage.objects.filter(pk=message.pk).update(
+            state=OutboxMessage.State.SENT, sent_at=timezone.now(), recipient="", text=""
+        )
 
 
 @transaction.atomic

@@ -21,7 +21,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from . import kommo
-from .messages import ALERT_KINDS, compose, queue_operator_alert
+from .messages import ALERT_KINDS, WITHDRAWAL_REQUEST, compose, queue_operator_alert
 from .models import OutboxMessage
 
 FIRST_RETRY = timedelta(seconds=30)
@@ -111,6 +111,11 @@ def send(message, mail):
 def deliver(message, mail):
     """Send one claimed message and record the outcome; True when it went out.
     mail: the connection to the mail server, kept open between messages."""
+    if message.kind == WITHDRAWAL_REQUEST:  # work handed over by a request, not a message
+        from ..evidence.recording import resolve_withdrawal_request
+
+        resolve_withdrawal_request(message)
+        return True
     try:
         if not message.text:  # worded now, not in the request that queued it
             compose(message)

@@ -62,6 +62,8 @@ def compose(message):
 
 
 ALERT_KINDS = {"operator_outbox_alert"}
+# Not a message: a withdrawal typed on the public form, resolved by the worker.
+WITHDRAWAL_REQUEST = "withdrawal_request"
 OPERATOR_KINDS = {
     "operator_request", "operator_withdrawal", "operator_kommo_erasure", *ALERT_KINDS
 }  # fmt: skip

@@ -22,7 +22,7 @@ def withdraw(request):
             return too_many_requests(request)
         if form.is_valid():
             context = evidence_context(request, request.path, None, WITHDRAW_LABEL, "withdraw")
-            recording.request_withdrawal(
+            recording.queue_withdrawal_request(
                 form.cleaned_data["email"], form.cleaned_data["reference"],
                 form.cleaned_data["scope"], context,
             )  # fmt: skip
