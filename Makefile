@@ -46,7 +46,7 @@ run: install var/secret-key var/evidence-key var/signing-key
 	$(MANAGE) migrate --noinput
 	$(MANAGE) collectstatic --noinput --verbosity 0
 	$(MANAGE) load_content
-	$(MANAGE) make_checkpoint
+	$(MANAGE) make_checkpoint --adopt
 	@echo
 	@echo "The site is at http://127.0.0.1:8000/ (Ctrl-C stops it and the outbox worker)."
 	@echo "Create the operator's admin account with 'make admin', then sign in at http://127.0.0.1:8000/admin/."

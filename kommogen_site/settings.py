@@ -94,6 +94,14 @@ try:
 except ValueError:
     raise ImproperlyConfigured("KOMMOGEN_SIGNING_KEY must be 32 bytes in base64.") from None
 
+# The signer's state: the last checkpoint it signed, kept outside the database beside the
+# signing key (agreements/evidence/signed_state.py). Back it up with the key.
+SIGNER_STATE_FILE = Path(
+    os.environ.get("KOMMOGEN_SIGNER_STATE_FILE")
+    or Path(os.environ.get("KOMMOGEN_SIGNING_KEY_FILE") or VAR_DIR / "signing-key").parent
+    / "signer-state.json"
+)
+
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", ["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", [])
 

@@ -26,6 +26,12 @@ def plain_static_storage(settings):
 
 
 @pytest.fixture(autouse=True)
+def own_signer_state(settings, tmp_path_factory):
+    # The signer's state lives outside the database; each test's database gets its own.
+    settings.SIGNER_STATE_FILE = tmp_path_factory.mktemp("signer") / "signer-state.json"
+
+
+@pytest.fixture(autouse=True)
 def forget_document_pages():
     # Each test has its own database; what a process remembers must not leak across.
     caching.forget()

@@ -146,6 +146,8 @@ def start_site(database_url, workers=3, access_log="/dev/null", **extra_env):
         "KOMMOGEN_MIN_FILL_SECONDS": "0",
         "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
         "KOMMOGEN_SITE_URL": f"http://127.0.0.1:{port}",  # what receipts and feeds name
+        # The signer's state of this site's own database (outside the database).
+        "KOMMOGEN_SIGNER_STATE_FILE": os.path.join(tempfile.mkdtemp(), "signer-state.json"),
         **extra_env,
     }
     site = LiveSite(f"http://127.0.0.1:{port}", env, server=None)

@@ -146,6 +146,7 @@ def test_readme_commands_work_with_the_key_file_make_run_wrote(tmp_path):
     env = {
         "KOMMOGEN_SECRET_KEY_FILE": str(key_file),
         "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
+        "KOMMOGEN_SIGNER_STATE_FILE": str(tmp_path / "signer-state.json"),
     }
     assert manage("migrate", "-v0", **env).returncode == 0
     readme = (settings.BASE_DIR / "README.md").read_text(encoding="utf-8")

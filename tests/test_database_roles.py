@@ -45,22 +45,28 @@ def with_path(url, user=None, password=None, database=None):
 
 @contextmanager
 def owner_database_and_site_role(server):
+    """(owner URL, site URL, site role, signer URL, signer role) of a new database."""
     suffix, password = secrets.token_hex(4), secrets.token_hex(12)
     name, role = f"kommogen_roles_{suffix}", f"kommogen_site_{suffix}"
+    signer = f"kommogen_signer_{suffix}"
     with psycopg.connect(with_path(server, database="postgres"), autocommit=True) as admin:
         admin.execute(f'CREATE DATABASE "{name}"')
-        admin.execute(f"CREATE ROLE \"{role}\" LOGIN PASSWORD '{password}'")
+        for each in (role, signer):
+            admin.execute(f"CREATE ROLE \"{each}\" LOGIN PASSWORD '{password}'")
     try:
-        yield with_path(server, database=name), with_path(server, role, password, name), role
+        yield (with_path(server, database=name), with_path(server, role, password, name), role,
+               with_path(server, signer, password, name), signer)  # fmt: skip
     finally:
         drop_database(name, with_path(server, database="postgres"))
         with psycopg.connect(with_path(server, database="postgres"), autocommit=True) as admin:
-            admin.execute(f'DROP ROLE "{role}"')
+            for each in (role, signer):
+                admin.execute(f'DROP ROLE "{each}"')
 
 
 def test_the_site_role_cannot_disable_triggers_update_or_delete_events(tmp_path):
     psql = needs("psql")
-    with owner_database_and_site_role(postgres_url()) as (owner_url, site_url, role):
+    roles = owner_database_and_site_role(postgres_url())
+    with roles as (owner_url, site_url, role, signer_url, signer):
         env = {**os.environ, "DATABASE_URL": owner_url}
         migrated = subprocess.run(
             [sys.executable, "manage.py", "migrate", "-v0"], cwd=settings.BASE_DIR, env=env,
@@ -68,7 +74,8 @@ def test_the_site_role_cannot_disable_triggers_update_or_delete_events(tmp_path)
         )  # fmt: skip
         assert migrated.returncode == 0, migrated.stderr
         granted = subprocess.run(
-            [psql, "-q", "-v", f"site_role={role}", "-f", GRANTS, owner_url],
+            [psql, "-q", "-v", f"site_role={role}", "-v", f"signer_role={signer}", "-f",
+             GRANTS, owner_url],
             capture_output=True, text=True, timeout=60,
         )  # fmt: skip
         assert granted.returncode == 0, granted.stderr
@@ -86,3 +93,46 @@ def test_the_site_role_cannot_disable_triggers_update_or_delete_events(tmp_path)
             ):
                 with pytest.raises(psycopg.errors.InsufficientPrivilege):
                     site.execute(statement)
+            # Only the signer writes the tree and the checkpoints: the site cannot plant
+            # a forged node or checkpoint for the signer to build on.
+            for statement in (
+                "INSERT INTO agreements_merklenode (level, index, hash) VALUES (0, 0, 'x')",
+                "INSERT INTO agreements_checkpoint (tree_size, root_hash, note, "
+                "previous_note_hash, made_at) VALUES (1, 'x', 'x', '', now())",
+            ):
+                with pytest.raises(psycopg.errors.InsufficientPrivilege):
+                    site.execute(statement)
+        # The site records a request; the signer, with its own role, signs a checkpoint.
+        site_env = {**env, "DATABASE_URL": site_url, "KOMMOGEN_SIGNER_STATE_FILE":
+                    str(tmp_path / "signer-state.json")}  # fmt: skip
+        loaded = subprocess.run(
+            [sys.executable, "manage.py", "load_content"], cwd=settings.BASE_DIR,
+            env=site_env, capture_output=True, text=True, timeout=300,
+        )  # fmt: skip
+        assert loaded.returncode == 0, loaded.stderr
+        recorded = subprocess.run(
+            [sys.executable, "manage.py", "shell", "-c", RECORD_AN_EVENT], cwd=settings.BASE_DIR,
+            env=site_env, capture_output=True, text=True, timeout=300,
+        )  # fmt: skip
+        assert recorded.returncode == 0, recorded.stderr
+        for url, allowed in ((site_url, False), (signer_url, True)):
+            signed = subprocess.run(
+                [sys.executable, "manage.py", "make_checkpoint"], cwd=settings.BASE_DIR,
+                env={**site_env, "DATABASE_URL": url}, capture_output=True, text=True,
+                timeout=300,
+            )  # fmt: skip
+            assert (signed.returncode == 0) == allowed, signed.stderr
+            assert allowed or "permission denied" in signed.stderr
+        assert "Checkpoint 1," in signed.stdout
+
+
+# An event appended as the site appends one, with the site's role.
+RECORD_AN_EVENT = """
+from types import SimpleNamespace
+from django.db import transaction
+from agreements.evidence.chain import Context, append, new_event
+owner = SimpleNamespace(reference="KG-ROLES")
+with transaction.atomic():
+    append([new_event(owner, Context("", "t", None, "", "", None, ""), "", {},
+                      kind="notified", purpose="notifications", statement="s")])
+"""

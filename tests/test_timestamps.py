@@ -10,7 +10,7 @@ from cryptography import x509
 from django.core.management import CommandError, call_command
 from rfc3161_client import VerifierBuilder, decode_timestamp_response
 
-from agreements.evidence.checkpoints import make_checkpoint
+from agreements.evidence.signer import make_checkpoint
 from agreements.models import Checkpoint
 
 from .live import free_port, needs

@@ -26,7 +26,7 @@ ATTACK = """
 from importlib import import_module
 from django.db import connection
 from agreements.evidence import chain
-from agreements.evidence.checkpoints import make_checkpoint
+from agreements.evidence.signer import make_checkpoint
 from agreements.models import AcceptanceEvent
 with connection.cursor() as cursor:
     for migration in ("0004_acceptance_events_are_append_only",

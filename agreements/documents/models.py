@@ -106,15 +106,14 @@ class VersionQuerySet(models.QuerySet):
 
 
 def announce(version):
-    """In the publication's transaction: the notices to subscribers, and a checkpoint of
-    the evidence so far once it commits (if that fails, it is logged, and the timer
-    makes one within minutes)."""
-    from ..evidence.checkpoints import make_checkpoint  # evidence and the outbox use
-    from ..outbox.messages import queue_notices  # documents, so they come in here
+    """In the publication's transaction: the notices to subscribers. No checkpoint is
+    signed here: the admin request would wait on the signer and a time-stamping
+    authority, and only the signer's role may write checkpoints (the timer signs one
+    within minutes)."""
+    from ..outbox.messages import queue_notices  # the outbox uses documents: it comes in here
 
     if version.language == ENGLISH:  # the original: subscribers hear of it in their language
         queue_notices(version)
-    transaction.on_commit(make_checkpoint, robust=True)
 
 
 def fingerprint_of(source):

@@ -4,8 +4,9 @@ A checkpoint is a C2SP tlog-checkpoint (c2sp.org/tlog-checkpoint): the log's ori
 tree size and the base64 root hash, one per line, signed as a C2SP signed note. Whoever
 saves one can later hold the operator to it: every later checkpoint must be consistent
 with it (an RFC 9162 consistency proof), and every event it covers has an inclusion
-proof against it. One is made on each publication and every few minutes when new
-events exist (manage.py make_checkpoint, a systemd timer in deploy/).
+proof against it. One is made every few minutes when new events exist (manage.py
+make_checkpoint, a systemd timer in deploy/), by the signer (signer.py), which signs
+only history it saw grow.
 
 With KOMMOGEN_TSA_URL, each checkpoint's note also gets an RFC 3161 timestamp from that
 authority: a third party's word that the note existed at that time.
@@ -17,12 +18,9 @@ import logging
 import urllib.request
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
-from django.utils import timezone
 from rfc3161_client import PKIStatus, TimestampRequestBuilder, decode_timestamp_response
 
 from . import merkle, notes
-from .chain import lock_chain
 from .models import Checkpoint
 
 logger = logging.getLogger(__name__)
@@ -49,39 +47,6 @@ def parse_checkpoint(text):
 
 def note_hash(note):
     return hashlib.sha256(note.encode()).hexdigest()
-
-
-def make_checkpoint():
-    """A new checkpoint when the chain has grown since the last one (else None).
-
-    The tree is extended outside any lock (the bulk of the work the first time); the
-    checkpoint is written under the chain's lock, naming the one before it. Its
-    timestamp, if any, is asked for before that, so no request waits on the authority.
-    """
-    size = merkle.extend_tree()
-    last = Checkpoint.objects.order_by("-tree_size").first()
-    if size == 0 or (last and last.tree_size >= size):
-        return None
-    note = notes.sign_note(checkpoint_text(size, merkle.root(size)))
-    stamp = None
-    if settings.TSA_URL:
-        try:
-            stamp = timestamp(note)
-        except TimestampRefused as refused:  # the checkpoint matters more: made without
-            logger.error("No timestamp for checkpoint %s: %s", size, refused)
-    try:
-        with transaction.atomic():
-            lock_chain()
-            newest = Checkpoint.objects.order_by("-tree_size").first()
-            if (newest and newest.pk) != (last and last.pk):
-                return None  # another process made one meanwhile; the next run goes on
-            return Checkpoint.objects.create(
-                tree_size=size, root_hash=merkle.root(size).hex(), note=note,
-                previous_note_hash=note_hash(last.note) if last else "",
-                made_at=timezone.now(), timestamp=stamp,
-            )  # fmt: skip
-    except IntegrityError:
-        return None
 
 
 def covering(position):
@@ -115,10 +80,19 @@ def checkpoint_problems(chain_length):
     (verify_evidence), or "": each one's signature, its root against the chain's own
     hashes and the stored tree, its link to the one before, their consistency."""
     checkpoints = list(Checkpoint.objects.order_by("tree_size"))
+    origin = checkpoints[0].note.split("\n", 1)[0] if checkpoints else settings.LOG_ORIGIN
+    if origin != settings.LOG_ORIGIN:
+        return (
+            f"this process names the log {settings.LOG_ORIGIN!r}, but its checkpoints name "
+            f"{origin!r}: set KOMMOGEN_SITE_URL (or KOMMOGEN_LOG_ORIGIN) as the server has it"
+        )
     roots = merkle.prefix_roots([c.tree_size for c in checkpoints if c.tree_size <= chain_length])
     previous, vkey = None, notes.verifier_key()
     for checkpoint in checkpoints:
-        problem = one_checkpoint_problem(checkpoint, previous, roots, vkey, chain_length)
+        try:
+            problem = one_checkpoint_problem(checkpoint, previous, roots, vkey, chain_length)
+        except LookupError:
+            problem = "the stored Merkle tree lacks nodes it had (they were deleted)"
         if problem:
             return f"checkpoint {checkpoint.tree_size}: {problem}"
         previous = checkpoint

@@ -238,3 +238,39 @@ def fold(frontier):
     for level in levels[1:]:
         result = node_hash(frontier[level], result)
     return result
+
+
+def stored_tree_problem():
+    """What is wrong with the stored tree against the chain's own hashes, or "": every
+    stored node is compared with the one the events give, and no node may exist that
+    the events do not give (verify_evidence). O(n) time, O(BATCH) memory."""
+    frontier, completed, matched = {}, [], 0
+    events = AcceptanceEvent.objects.order_by("position").values_list("hash", flat=True)
+    for index, event_hash in enumerate(events.iterator(BATCH)):
+        completed += add_leaf(frontier, index, leaf_hash(event_hash))
+        if len(completed) >= BATCH:
+            problem, count = nodes_problem(completed)
+            if problem:
+                return problem
+            matched, completed = matched + count, []
+    problem, count = nodes_problem(completed)
+    if not problem and MerkleNode.objects.count() != matched + count:
+        problem = "the stored Merkle tree has nodes the events do not give (a forged leaf?)"
+    return problem
+
+
+def nodes_problem(completed):
+    """(what is wrong, how many are stored) of these nodes: a stored node must be the one
+    computed; a missing one is not wrong (extend_tree adds it)."""
+    by_level, stored_count = {}, 0
+    for node in completed:
+        by_level.setdefault(node.level, {})[node.index] = node.hash
+    for level, expected in by_level.items():
+        stored = MerkleNode.objects.filter(
+            level=level, index__gte=min(expected), index__lte=max(expected)
+        ).values_list("index", "hash")
+        for index, value in stored:
+            if bytes(value) != expected[index]:
+                return f"the stored Merkle tree node {level}/{index} differs from the events'", 0
+            stored_count += 1
+    return "", stored_count

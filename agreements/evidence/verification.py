@@ -9,8 +9,10 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from ..documents.models import Version
+from . import signed_state
 from .chain import GENESIS_HASH, hash_record, record, text_of
 from .checkpoints import checkpoint_problems
+from .merkle import stored_tree_problem
 from .models import AcceptanceEvent, ChainVerification, Checkpoint
 
 
@@ -115,12 +117,23 @@ def verify_with_checkpoints():
     result = verify_chain()
     if not result.ok:
         return result
-    problem = checkpoint_problems(result.count)
+    problem = checkpoint_problems(result.count) or stored_tree_problem() or signer_problem()
     if problem:
         return Verification(False, result.count, result.head_hash, None, problem)
     latest = Checkpoint.objects.order_by("-tree_size").first()
     covered = f"; checkpoints OK, the latest covers {latest.tree_size}" if latest else ""
     return Verification(True, result.count, result.head_hash, reason=covered)
+
+
+def signer_problem():
+    """The database against the signer's state outside it, where this machine has it."""
+    state = signed_state.load()
+    if state is None:
+        if Checkpoint.objects.exists():
+            return f"the signer's state ({signed_state.path()}) is missing"
+        return ""
+    problem = signed_state.disagreement(state)
+    return f"against the signer's state: {problem}" if problem else ""
 
 
 def verify_and_remember():

@@ -1,0 +1,212 @@
+"""The signer: a new checkpoint only for history it saw grow. It trusts nothing it did
+not sign: it extends the tree from its own state (signed_state.py, outside the
+database) with the new events, checks their hashes and links, compares the stored tree
+with the one it computed, proves the new checkpoint consistent with the last, and only
+then signs. Any disagreement stops it with SignerRefused, and nothing is signed.
+
+The log's identity (its origin, the key's name) is pinned at the first checkpoint: a
+process configured with another origin (a shell without the server's KOMMOGEN_SITE_URL)
+refuses to sign rather than start a second log.
+"""
+
+import logging
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from . import merkle, notes, signed_state
+from .chain import GENESIS_HASH, lock_chain
+from .checkpoints import (
+    TimestampRefused,
+    checkpoint_problems,
+    checkpoint_text,
+    note_hash,
+    timestamp,
+)
+from .models import AcceptanceEvent, Checkpoint, MerkleNode
+from .signed_state import SignedState
+from .verification import verify_chain, verify_events
+
+logger = logging.getLogger(__name__)
+
+
+class SignerRefused(Exception):
+    """The database disagrees with what the signer signed: nothing is signed."""
+
+
+def pinned_origin():
+    """The log's name as its first checkpoint gives it, or None before it."""
+    first = Checkpoint.objects.order_by("tree_size").values_list("note", flat=True).first()
+    return first.split("\n", 1)[0] if first else None
+
+
+def check_identity(state):
+    """This process must sign as the log was named at its first checkpoint, with its key."""
+    pinned = state.origin if state.size else pinned_origin()
+    if pinned and pinned != settings.LOG_ORIGIN:
+        raise SignerRefused(
+            f"This process names the log {settings.LOG_ORIGIN!r}, but the log was named "
+            f"{pinned!r} at its first checkpoint: set KOMMOGEN_SITE_URL (or "
+            "KOMMOGEN_LOG_ORIGIN) as the server has it. Nothing was signed."
+        )
+    if state.size and state.verifier_key != notes.verifier_key():
+        raise SignerRefused(
+            "This process's signing key is not the one that signed the log's checkpoints "
+            f"({state.verifier_key}). Nothing was signed."
+        )
+
+
+def adopt():
+    """The first signer state of an install that has checkpoints from before the signer
+    kept one (make_checkpoint --adopt, once): everything the database holds is verified
+    first, and the frontier is computed from the events themselves, not the stored tree."""
+    result = verify_chain()
+    problem = checkpoint_problems(result.count) or merkle.stored_tree_problem()
+    if not result.ok or problem:
+        raise SignerRefused(
+            f"The evidence does not verify, so it cannot be adopted: {problem or result}"
+        )
+    newest = Checkpoint.objects.order_by("-tree_size").first()
+    frontier = {}
+    events = AcceptanceEvent.objects.filter(position__lte=newest.tree_size).order_by("position")
+    for index, event_hash in enumerate(events.values_list("hash", flat=True).iterator(5000)):
+        merkle.add_leaf(frontier, index, merkle.leaf_hash(event_hash))
+    state = SignedState(
+        origin=newest.note.split("\n", 1)[0], verifier_key=notes.verifier_key(),
+        size=newest.tree_size, head_hash=events.last().hash, frontier=frontier,
+        note=newest.note,
+    )  # fmt: skip
+    if state.root().hex() != newest.root_hash:
+        raise SignerRefused("The newest checkpoint's root is not the events' root.")
+    signed_state.write(state, signed_state.path())
+    return state
+
+
+def current_state(adopting=False):
+    state = signed_state.load()
+    if state is not None:
+        return state
+    if Checkpoint.objects.exists():
+        if not adopting:
+            raise SignerRefused(
+                f"The database has checkpoints but the signer's state ({signed_state.path()}) "
+                "is missing. If this install is new to it, run make_checkpoint --adopt once; "
+                "if the file was lost, restore it from the backup. Nothing was signed."
+            )
+        return adopt()
+    return SignedState(origin=settings.LOG_ORIGIN, verifier_key=notes.verifier_key())
+
+
+def new_events(state):
+    """[(position, hash)] of the events after the signed size, each checked: contiguous,
+    linked to the signed head and to each other, its content matching its hash."""
+    events = AcceptanceEvent.objects.filter(position__gt=state.size).order_by("position")
+    rows = list(events.values_list("position", "hash", "previous_hash"))
+    previous = state.head_hash or GENESIS_HASH
+    for expected, (position, event_hash, previous_hash) in enumerate(rows, state.size + 1):
+        if position != expected:
+            raise SignerRefused(f"The chain has a gap before event {position}.")
+        if previous_hash != previous:
+            raise SignerRefused(f"Event {position} does not link to the event before it.")
+        previous = event_hash
+    problems = verify_events(events) if rows else []
+    if problems:
+        position, problem = problems[0]
+        raise SignerRefused(f"Event {position}: {problem}.")
+    return [(position, event_hash) for position, event_hash, _ in rows]
+
+
+def grown_state(state, events):
+    """The state after the new events, and the tree nodes they complete."""
+    frontier, completed = dict(state.frontier), []
+    for index, (_position, event_hash) in enumerate(events, state.size):
+        completed += merkle.add_leaf(frontier, index, merkle.leaf_hash(event_hash))
+    size = state.size + len(events)
+    grown = SignedState(state.origin if state.size else settings.LOG_ORIGIN,
+                        notes.verifier_key(), size, events[-1][1], frontier)  # fmt: skip
+    return grown, completed
+
+
+def check_stored_tree(grown, completed):
+    """The stored tree must hold exactly the nodes the signer computed, and no leaf more."""
+    try:
+        merkle.extend_tree()
+    except ValueError as error:
+        raise SignerRefused(f"The stored Merkle tree cannot be extended: {error}") from None
+    by_level = {}
+    for node in completed:
+        by_level.setdefault(node.level, {})[node.index] = node.hash
+    for level, expected in by_level.items():
+        stored = MerkleNode.objects.filter(
+            level=level, index__gte=min(expected), index__lte=max(expected)
+        ).values_list("index", "hash")
+        if {index: bytes(value) for index, value in stored} != expected:
+            raise SignerRefused(
+                f"The stored Merkle tree differs from the events' at level {level}: "
+                "a node was edited or forged."
+            )
+    if merkle.stored_size() != grown.size:
+        raise SignerRefused("The stored Merkle tree has leaves past the chain's last event.")
+
+
+def check_consistency(state, grown):
+    if not state.size:
+        return
+    proof = merkle.consistency_proof(state.size, grown.size)
+    if not merkle.verify_consistency(state.size, grown.size, state.root(), grown.root(), proof):
+        raise SignerRefused("The new tree is not consistent with the last checkpoint.")
+
+
+@transaction.atomic
+def record(grown, stamp, previous_note):
+    lock_chain()
+    newest = Checkpoint.objects.order_by("-tree_size").values_list("note", flat=True).first()
+    if (newest or "") != previous_note:
+        raise IntegrityError("Another signer made a checkpoint meanwhile.")
+    return Checkpoint.objects.create(
+        tree_size=grown.size, root_hash=grown.root().hex(), note=grown.note,
+        previous_note_hash=note_hash(previous_note) if previous_note else "",
+        made_at=timezone.now(), timestamp=stamp,
+    )  # fmt: skip
+
+
+def make_checkpoint(adopting=False):
+    """A new checkpoint when the chain has grown since the last one (else None); raises
+    SignerRefused, having signed nothing, when the database disagrees with the signer.
+
+    Its timestamp, if any, is asked for before the chain's lock is taken, so no request
+    waits on the authority. The signer's new state is written (pending) before the
+    checkpoint is committed and promoted after, so a crash between them loses nothing.
+    """
+    state = current_state(adopting)
+    check_identity(state)
+    problem = signed_state.disagreement(state) or merkle.stored_tree_problem()
+    if problem:
+        raise SignerRefused(f"{problem[0].upper()}{problem[1:]}. Nothing was signed.")
+    events = new_events(state)
+    if not events:
+        return None
+    grown, completed = grown_state(state, events)
+    check_stored_tree(grown, completed)
+    check_consistency(state, grown)
+    grown.note = notes.sign_note(checkpoint_text(grown.size, grown.root()))
+    stamp = stamped(grown)
+    signed_state.save_pending(grown)
+    try:
+        checkpoint = record(grown, stamp, state.note)
+    except IntegrityError:
+        signed_state.pending_path().unlink()
+        return None  # another process made one meanwhile; the next run goes on
+    signed_state.promote_pending()
+    return checkpoint
+
+
+def stamped(grown):
+    if not settings.TSA_URL:
+        return None
+    try:
+        return timestamp(grown.note)
+    except TimestampRefused as refused:  # the checkpoint matters more: made without
+        logger.error("No timestamp for checkpoint %s: %s", grown.size, refused)
+        return None
