@@ -3,20 +3,32 @@
     python3 verify_receipt.py RECEIPT.json [CHECKPOINT.txt ...]
 
 It checks, and says in plain words what each check proves:
-  1. the receipt's signature, by the site's key (published at <site>/evidence/key);
+  1. the receipt's signature, by the site's key, which you pin: give it (--key), or it
+     is saved on first use (--known-keys, like SSH's known hosts) with a loud warning,
+     and every later receipt of that site must be signed by it;
   2. every event's hash (SHA-256 of its record's RFC 8785 canonical JSON) and the links
      between consecutive events;
   3. each text's fingerprint against the site's public download of that version;
-  4. that the events are in the signed checkpoint the receipt names (inclusion proofs);
+  4. that the events are in the signed checkpoint the receipt names (inclusion proofs),
+     and in the site's latest checkpoint (a receipt without one: in the live log);
   5. that the receipt's checkpoint, and every checkpoint you give, are contained in the
      site's latest checkpoint (consistency proofs): nothing they covered was changed or
      removed since.
 It fetches what it needs from the site the receipt names. --offline fetches nothing
-(checks 3 and 5 are skipped; give the key with --key). --key-file K --email E (the
-operator, with the evidence key): says whether E is the email address in the events.
+(checks 3 to 5 against the site are skipped; give the key with --key). --key-file K
+--email E (the operator, with the evidence key): says whether E is the email address
+in the events.
+
+Files saved on Windows are read as they are: UTF-8 with or without a BOM, UTF-16 with
+a BOM, CRLF line ends in a checkpoint. Anything else is refused in words.
 
 Needs Python 3 and the `cryptography` package (pip install cryptography).
-Exit status: 0 when every check made verifies, 1 otherwise.
+Exit status:
+  0  every check was made and verifies (and the email matches, if one was given)
+  1  a check FAILED: do not rely on the receipt
+  2  the command was used wrongly (see --help)
+  3  nothing failed, but some checks were SKIPPED (offline, or no checkpoint yet)
+  4  every check verifies, but the email given differs from the events'
 """
 
 import argparse
@@ -24,10 +36,13 @@ import base64
 import hashlib
 import hmac
 import json
+import os
+import re
 import sys
 import unicodedata
 import urllib.error
 import urllib.request
+from pathlib import Path
 
 try:
     from cryptography.exceptions import InvalidSignature
@@ -38,6 +53,68 @@ except ImportError:
 
 class Failed(Exception):
     """A check that did not verify; its message says what that means."""
+
+
+class NotPublished(Failed):
+    """The site answered 404: what was asked for does not exist (yet)."""
+
+
+EXIT_OK, EXIT_FAILED, EXIT_SKIPPED, EXIT_EMAIL_DIFFERS = 0, 1, 3, 4
+DECIMAL = re.compile(r"(0|[1-9][0-9]{0,18})")  # a tree size as C2SP writes it
+SPLIT_VIEW = (
+    "NOTE    Consistency with the site's latest checkpoint shows the log only grew as the "
+    "site shows it to you; it does not exclude the site showing another log to others "
+    "(a split view) unless independent witnesses cosign its checkpoints."
+)
+
+
+# --- Reading files as they were saved ---------------------------------------------------
+
+
+def text_of(data, what):
+    """The text of a saved file: UTF-8 (a BOM allowed), or UTF-16 with its BOM."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    elif data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError:
+            raise Failed(f"{what} is not valid UTF-16 text.") from None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise Failed(
+            f"{what} is not UTF-8 text: it was changed or saved in another encoding; "
+            "download it again."
+        ) from None
+
+
+def no_duplicate_keys(pairs):
+    keys = [key for key, _value in pairs]
+    for key in keys:
+        if keys.count(key) > 1:
+            raise Failed(
+                f"The receipt has the key {key!r} twice: the site never issues such a "
+                "receipt, and two readers could see two different receipts in it."
+            )
+    return dict(pairs)
+
+
+def read_receipt(path):
+    with open(path, "rb") as file:
+        text = text_of(file.read(), f"The receipt {path}")
+    try:
+        receipt = json.loads(text, object_pairs_hook=no_duplicate_keys)
+    except ValueError as error:
+        raise Failed(f"The receipt {path} is not JSON ({error}).") from None
+    if not isinstance(receipt, dict):
+        raise Failed(f"The receipt {path} is not a receipt (not a JSON object).")
+    return receipt
+
+
+def read_checkpoint(path):
+    with open(path, "rb") as file:
+        return text_of(file.read(), f"The checkpoint {path}").replace("\r\n", "\n")
 
 
 # --- Formats: canonical JSON, signed notes (c2sp.org/signed-note), checkpoints ---------
@@ -84,14 +161,17 @@ def open_note(note, vkey):
 
 
 def checkpoint(note, vkey):
-    """(origin, tree size, root hash) of a checkpoint signed by the key."""
+    """(origin, tree size, root hash) of a checkpoint signed by the key, whose origin is
+    the key's name (the log's) and whose size is a canonical decimal."""
     lines = open_note(note, vkey).split("\n")
     try:
         root = base64.b64decode(lines[2], validate=True)
-    except ValueError:
+    except (ValueError, IndexError):
         root = b""
-    if not lines[1].isdigit() or len(root) != 32:
-        raise Failed("it is not a checkpoint")
+    if len(lines) < 4 or not DECIMAL.fullmatch(lines[1]) or len(root) != 32:
+        raise Failed("it is not a checkpoint (C2SP tlog-checkpoint)")
+    if lines[0] != public_key(vkey)[0]:
+        raise Failed(f"it is a checkpoint of another log ({lines[0]!r})")
     return lines[0], int(lines[1]), root
 
 
@@ -156,9 +236,11 @@ def consistency_roots(fn, sn, proof):
 
 class Verifier:
     def __init__(self, receipt, args):
-        self.receipt, self.args, self.failures = receipt, args, 0
+        self.receipt, self.args = receipt, args
+        self.failures = self.skipped = self.differs = 0
         self.site = (args.site or receipt.get("site") or "").rstrip("/")
         self.key = args.key
+        self.latest = None  # (size, root) of the site's latest checkpoint, once fetched
 
     def say(self, ok, message):
         print(("OK      " if ok else "FAILED  ") + message)
@@ -166,6 +248,7 @@ class Verifier:
 
     def skip(self, message):
         print("SKIPPED " + message)
+        self.skipped += 1
 
     def fetch(self, path):
         url = self.site + path
@@ -173,7 +256,8 @@ class Verifier:
             with urllib.request.urlopen(url, timeout=30) as answer:
                 return answer.read()
         except urllib.error.HTTPError as error:
-            raise Failed(f"the site answered {error.code} for {url}") from None
+            failure = NotPublished if error.code == 404 else Failed
+            raise failure(f"the site answered {error.code} for {url}") from None
         except OSError as error:
             raise Failed(f"could not fetch {url}: {error}") from None
 
@@ -181,13 +265,61 @@ class Verifier:
         return not self.args.offline and self.site
 
     def run(self, saved_checkpoints):
-        for check in (self.signature, self.events, self.fingerprints):
+        for check in (self.identity, self.signature, self.events, self.fingerprints):
             self.guarded(check)
         ours = self.guarded(self.inclusion) or []
+        self.guarded(self.in_latest)
         self.guarded(lambda: self.consistency([*ours, *saved_checkpoints]))
         if self.args.key_file and self.args.email:
             self.email()
-        return 0 if self.failures == 0 else 1
+        print(SPLIT_VIEW)
+        if self.failures:
+            return EXIT_FAILED
+        if self.skipped:
+            return EXIT_SKIPPED
+        return EXIT_EMAIL_DIFFERS if self.differs else EXIT_OK
+
+    def identity(self):
+        """The site and log the receipt names are the ones checked, with a pinned key."""
+        named = (self.receipt.get("site") or "").rstrip("/")
+        if self.args.site and named and named != self.site:
+            raise Failed(f"The receipt names the site {named}, not {self.site}.")
+        self.key = self.key or self.pinned_key()
+        if not self.key:
+            raise Failed("No key to check the signature with: give --key (offline).")
+        log = self.receipt.get("log")
+        if log and log != public_key(self.key)[0]:
+            raise Failed(f"The receipt names the log {log!r}; the key you pinned is "
+                         f"{public_key(self.key)[0]!r}'s.")  # fmt: skip
+
+    def pinned_key(self):
+        """The site's key as you saved it, or (first use) as the site shows it now."""
+        path = Path(self.args.known_keys).expanduser()
+        known = {}
+        if path.exists():
+            for line in path.read_text(encoding="utf-8").splitlines():
+                if line.strip() and not line.startswith("#"):
+                    site, _, key = line.strip().partition(" ")
+                    known[site] = key.strip()
+        if not self.online():
+            return known.get(self.site)
+        shown = self.fetch("/evidence/key").decode().strip()
+        if self.site in known:
+            if known[self.site] != shown:
+                raise Failed(
+                    f"The site now shows the key {shown}, not the key {known[self.site]} "
+                    f"you saved in {path}: do not trust it before you know why."
+                )
+            return known[self.site]
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("a", encoding="utf-8") as file:
+            file.write(f"{self.site} {shown}\n")
+        print(
+            f"WARNING First use of {self.site}: its key {shown} was taken from the site "
+            f"itself and saved in {path}. Compare it with the key the operator published "
+            "elsewhere (a contract, an invoice): a site that lies could show its own key."
+        )
+        return shown
 
     def guarded(self, check):
         """Run a check; a malformed receipt or answer fails it with a message, not a crash."""
@@ -204,8 +336,6 @@ class Verifier:
         signature = self.receipt.pop("signature", None)
         if not signature:
             raise Failed("The receipt is not signed: anyone could have written it.")
-        if not self.key and self.online():
-            self.key = self.fetch("/evidence/key").decode().strip()
         if not self.key:
             raise Failed("No key to check the signature with: run online, or give --key.")
         if signature.get("key") != self.key:
@@ -284,6 +414,45 @@ class Verifier:
                        f"held them when it had {size} events.")  # fmt: skip
         return [("the receipt's checkpoint", note)]
 
+    def latest_checkpoint(self):
+        if self.latest is None:
+            _origin, size, root = checkpoint(self.fetch("/evidence/checkpoint").decode(),
+                                             self.key)  # fmt: skip
+            self.latest = (size, root)
+        return self.latest
+
+    def in_latest(self):
+        """Every event of the receipt against the site's latest checkpoint: still in the
+        log it publishes now (for a receipt without a checkpoint: in the live log)."""
+        if not self.online():
+            self.skip("The events were not looked up in the site's latest checkpoint "
+                      "(offline).")  # fmt: skip
+            return
+        try:
+            size, root = self.latest_checkpoint()
+        except NotPublished:
+            self.skip("The site has published no checkpoint yet: run this again later.")
+            return
+        except Failed as failure:
+            raise Failed(f"The site's latest checkpoint: {failure}.") from None
+        events = {e["record"]["position"]: e["hash"] for e in self.receipt.get("events", [])}
+        if not events:
+            return
+        if max(events) > size:
+            self.skip(
+                f"The site's latest checkpoint covers {size} events; this receipt's "
+                "newest is not in it yet: run this again after the next checkpoint."
+            )
+            return
+        for position, event_hash in sorted(events.items()):
+            proof = json.loads(self.fetch(f"/evidence/proofs/inclusion/{position}/{size}"))
+            hashes = [base64.b64decode(h) for h in proof["hashes"]]
+            if not included(position - 1, size, leaf(event_hash), hashes, root):
+                raise Failed(f"Event {position} is NOT in the site's latest checkpoint "
+                             f"({size} events): the log was rewritten.")  # fmt: skip
+        self.say(True, f"Each event is in the site's latest checkpoint ({size} events): the "
+                       "log the site publishes now still holds them.")  # fmt: skip
+
     def consistency(self, checkpoints):
         named = []
         for label, note in checkpoints:
@@ -297,9 +466,7 @@ class Verifier:
             self.skip("Not compared with the site's latest checkpoint (offline).")
             return
         try:
-            _origin, latest, latest_root = checkpoint(
-                self.fetch("/evidence/checkpoint").decode(), self.key
-            )
+            latest, latest_root = self.latest_checkpoint()
         except Failed as failure:
             self.say(False, f"The site's latest checkpoint: {failure}.")
             return
@@ -334,6 +501,7 @@ class Verifier:
             message = (record["subject_salt"] + ":" + email).encode("utf-8")
             digest = hmac.new(key, message, hashlib.sha256).hexdigest()
             same = digest == record["subject_digests"].get("email")
+            self.differs += not same
             print(f"        event {record['position']}: email "
                   + ("matches" if same else "differs"))  # fmt: skip
 
@@ -360,15 +528,20 @@ def main():
     parser.add_argument("--site", help="the site's address (else the one the receipt names)")
     parser.add_argument("--key-file", help="the evidence key (the operator)")
     parser.add_argument("--email", help="an email address to compare with the events")
+    parser.add_argument(
+        "--known-keys",
+        default=os.environ.get("KOMMOGEN_KNOWN_KEYS", "~/.kommogen_known_keys"),
+        help="where the sites' keys are saved on first use (default %(default)s)",
+    )
     args = parser.parse_args()
     if Ed25519PublicKey is None:
         sys.exit("This program needs the cryptography package: pip install cryptography")
-    with open(args.receipt, encoding="utf-8") as file:
-        receipt = json.load(file)
-    saved = []
-    for path in args.checkpoints:
-        with open(path, encoding="utf-8", newline="") as file:
-            saved.append((f"Your checkpoint {path}", file.read()))
+    try:
+        receipt = read_receipt(args.receipt)
+        saved = [(f"Your checkpoint {path}", read_checkpoint(path)) for path in args.checkpoints]
+    except (Failed, OSError) as failure:
+        print(f"FAILED  {failure}")
+        return EXIT_FAILED
     return Verifier(receipt, args).run(saved)
 
 
