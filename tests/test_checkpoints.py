@@ -128,10 +128,13 @@ def test_a_receipt_is_signed_and_after_a_checkpoint_carries_its_inclusion_proofs
 
 
 def verifies(receipt):
+    """Its signature, over the context line and the canonical JSON (domain separation)."""
     signature = receipt.pop("signature")
     _, _, public = notes.parse_verifier_key(signature["key"])
     try:
-        public.verify(b64decode(signature["value"]), chain.canonical(receipt))
+        signed = b"kommogen.com/receipt/v1\n" + chain.canonical(receipt)
+        assert signature["context"] == "kommogen.com/receipt/v1"
+        public.verify(b64decode(signature["value"]), signed)
         return True
     except Exception:
         return False
@@ -202,3 +205,45 @@ def test_make_checkpoint_says_what_it_did(six_events, capsys):
     out = capsys.readouterr().out
     assert f"Checkpoint 6, root {Checkpoint.objects.get().root_hash}." in out
     assert "No new events since the last checkpoint (checkpoint 6 covers them)." in out
+
+
+def test_a_receipt_keeps_its_proofs_after_a_later_event(six_events, client):
+    submission = Submission.objects.first()
+    make_checkpoint()
+    call_command("erase_personal_data", submission.email)  # its 'erased' event: position 7
+    receipt = json.loads(client.get(f"/receipt/{submission.receipt_token}.json").content)
+    positions = [event["record"]["position"] for event in receipt["events"]]
+    assert positions[-1] == 7 and verifies(receipt) and "checkpoint" in receipt
+    assert [p["position"] for p in receipt["inclusion_proofs"]] == positions[:-1]
+
+
+def test_a_receipts_signature_is_not_one_over_its_bare_json(six_events, client):
+    submission = Submission.objects.first()
+    receipt = json.loads(client.get(f"/receipt/{submission.receipt_token}.json").content)
+    signature = receipt.pop("signature")
+    _, _, public = notes.parse_verifier_key(signature["key"])
+    with pytest.raises(Exception):  # noqa: B017 (cryptography's InvalidSignature)
+        public.verify(b64decode(signature["value"]), chain.canonical(receipt))
+
+
+def test_once_a_checkpoint_covers_a_receipt_the_visitor_gets_it_again_with_the_proofs(
+    six_events, send_request
+):
+    from django.core import mail
+
+    call_command("deliver", "--once")  # the receipt copies go out: no checkpoint yet
+    mail.outbox.clear()
+    call_command("make_checkpoint")
+    call_command("deliver", "--once")
+    again = [m for m in mail.outbox if "public log" in m.subject]
+    assert sorted(m.to[0] for m in again) == ["person0@example.com", "person1@example.com"]
+    name, content, mimetype = again[0].attachments[0]
+    receipt = json.loads(content)
+    assert mimetype == "application/json" and "checkpoint" in receipt and verifies(receipt)
+    # A receipt copy still waiting when the checkpoint is made goes out with it: once.
+    send_request(email="third@example.com")
+    call_command("make_checkpoint")
+    call_command("deliver", "--once")
+    [copy] = [m for m in mail.outbox if m.to == ["third@example.com"] and m.attachments]
+    assert "checkpoint" in json.loads(copy.attachments[0][1])
+    assert len([m for m in mail.outbox if "public log" in m.subject]) == 2

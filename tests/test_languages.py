@@ -5,6 +5,7 @@ emails in the visitor's language, and catalogues with nothing left untranslated.
 
 import gettext
 import hashlib
+import json
 import re
 import shutil
 import subprocess
@@ -289,3 +290,34 @@ def test_a_404_never_links_to_another_origin(client, documents, crafted):
 def test_the_language_links_of_a_404_inside_a_document_keep_the_page(client, documents):
     page = client.get("/agreement/v/99/").content.decode()
     assert 'href="/ru/agreement/v/99/"' in page
+
+
+@pytest.mark.parametrize("language", ["ru", "vi"])
+def test_the_emailed_receipt_is_utf8_json_in_every_language(
+    client, translations, no_fill_delay, settings, language
+):
+    from aiosmtpd.controller import Controller
+
+    from .test_outbox import Inbox, free_port
+
+    inbox, port = Inbox(), free_port()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_USE_TLS = "127.0.0.1", port, False
+    try:
+        page = client.get(f"/{language}/contact/")
+        data = {**VALID_REQUEST, "form_token": form_token(page)}
+        assert client.post(f"/{language}/contact/", data).status_code == 302
+        call_command("deliver", "--once")
+    finally:
+        controller.stop()
+    submission = Submission.objects.get()
+    [copy] = [m for m in inbox.messages if m["To"] == submission.email and
+              list(m.iter_attachments())]  # fmt: skip
+    [attachment] = list(copy.iter_attachments())
+    raw = attachment.get_payload(decode=True)
+    receipt = json.loads(raw.decode("utf-8"))  # strict UTF-8, then JSON
+    statements = [event["record"]["statement"] for event in receipt["events"]]
+    assert any(not statement.isascii() for statement in statements)
+    assert receipt["reference"] == submission.reference

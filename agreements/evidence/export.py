@@ -10,10 +10,11 @@ COLUMNS = [
     "position", "recorded_at", "kind", "purpose", "document", "version", "fingerprint",
     "statement", "submit_label", "form", "page", "form_rendered_at", "language",
     "reference", "subject_salt", "subject_digests", "format", "texts", "belongs_to",
-    "subject_digest", "subject_key_id", "previous_hash", "hash",
+    "subject_digest", "subject_key_id", "applies_to", "previous_hash", "hash",
 ]  # fmt: skip
-# Columns holding JSON: written as canonical JSON, as in the hashed record.
-JSON_COLUMNS = ("subject_digests", "texts")
+# Columns holding JSON: written as canonical JSON, as in the hashed record. Every key of
+# a record has its column, so every row can be re-hashed from the CSV alone.
+JSON_COLUMNS = ("subject_digests", "texts", "applies_to")
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 

@@ -103,7 +103,10 @@ def send(message, mail):
     if message.html:
         email.attach_alternative(message.html, "text/html")
     for attachment in message.attachments:
-        email.attach(attachment["name"], attachment["content"], attachment["content_type"])
+        # As UTF-8 bytes: a str would be encoded by the email package as it sees fit
+        # (raw-unicode-escape), and a receipt in Russian or Vietnamese would not be JSON.
+        content = attachment["content"].encode("utf-8")
+        email.attach(attachment["name"], content, attachment["content_type"])
     mail.open()  # opened here, it stays open for the next message (Django's backend)
     email.send()
 

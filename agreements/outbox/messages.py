@@ -141,6 +141,39 @@ def receipt_copy(message):
     }  # fmt: skip
 
 
+def queue_receipts_now_in_the_log(checkpoint, previous_size):
+    """Once a checkpoint covers a request whose receipt copy went out without one: the
+    receipt again, now with the checkpoint and the inclusion proofs."""
+    covered = Submission.objects.filter(
+        events__position__gt=previous_size, events__position__lte=checkpoint.tree_size,
+        erased_at__isnull=True,
+    ).exclude(email="").distinct()  # fmt: skip
+    sent = OutboxMessage.objects.filter(
+        submission__in=covered, kind="receipt_copy", state=OutboxMessage.State.SENT
+    )
+    for message in sent.select_related("submission"):
+        if not any('"checkpoint"' in part["content"] for part in message.attachments):
+            submission = message.submission
+            queue(f"receipt-checkpoint:{submission.reference}", "receipt_checkpointed",
+                  submission.email, submission=submission)  # fmt: skip
+
+
+@composer("receipt_checkpointed")
+def receipt_checkpointed(message):
+    submission = message.submission
+    receipt, _checkpoint = signed_receipt(submission)
+    return {
+        "subject": _("Your request to KommoGEN ({reference}): your receipt in the public log")
+        .format(reference=submission.reference),
+        "template": "agreements/email/receipt_checkpointed",
+        "context": {"submission": submission, "evidence_url": absolute_url("evidence"),
+                    "receipt_url": settings.SITE_URL + submission.get_absolute_url()},
+        "attachments": [{"name": f"{submission.reference}.json",
+                         "content_type": "application/json",
+                         "content": chain.canonical(receipt).decode()}],
+    }  # fmt: skip
+
+
 @composer("confirm_notifications")
 def confirm_notifications(message):
     """Double opt-in: the notifications consent takes effect by the link in this email."""

@@ -24,6 +24,8 @@ REVOKE INSERT ON agreements_checkpoint, agreements_merklenode FROM :"site_role";
 GRANT USAGE ON SCHEMA public TO :"signer_role";
 GRANT SELECT ON ALL TABLES IN SCHEMA public TO :"signer_role";
 GRANT INSERT ON agreements_checkpoint, agreements_merklenode TO :"signer_role";
+-- ... and queues the receipts a new checkpoint covers, to be emailed again with it.
+GRANT INSERT ON agreements_outboxmessage TO :"signer_role";
 GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO :"signer_role";
 -- Drafts are edited and deleted (the triggers refuse it for published versions);
 -- documents are never deleted; requests are erased by blanking, never deleted.

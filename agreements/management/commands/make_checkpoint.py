@@ -9,6 +9,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from agreements.evidence.signer import SignerRefused, make_checkpoint
 from agreements.models import Checkpoint
+from agreements.outbox.messages import queue_receipts_now_in_the_log
 
 
 class Command(BaseCommand):
@@ -34,6 +35,9 @@ class Command(BaseCommand):
             self.stdout.write(f"No new events since the last checkpoint ({covered}).")
             return
         self.stdout.write(f"Checkpoint {checkpoint.tree_size}, root {checkpoint.root_hash}.")
+        before = Checkpoint.objects.filter(tree_size__lt=checkpoint.tree_size)
+        before = before.order_by("-tree_size").values_list("tree_size", flat=True).first()
+        queue_receipts_now_in_the_log(checkpoint, before or 0)
         if settings.TSA_URL and checkpoint.timestamp is None:
             raise CommandError(f"Made without a timestamp: {settings.TSA_URL} did not give one.")
 
