@@ -113,6 +113,9 @@ LOG_ORIGIN = os.environ.get("KOMMOGEN_LOG_ORIGIN") or urlsplit(SITE_URL).netloc 
 # An RFC 3161 time-stamping authority for the checkpoints (optional), like
 # http://timestamp.digicert.com; empty: no timestamps.
 TSA_URL = os.environ.get("KOMMOGEN_TSA_URL", "")
+# The authority's root certificate(s), PEM: verify_evidence then checks each timestamp's
+# signature too (without it, only that each is for its checkpoint's exact text).
+TSA_ROOTS = os.environ.get("KOMMOGEN_TSA_ROOTS", "")
 # Where Django admin is served, e.g. "office-7f3k/": a path bots do not guess. Not a
 # secret (login is throttled and required); robots.txt names only the default one.
 ADMIN_PATH = os.environ.get("KOMMOGEN_ADMIN_PATH", "admin").strip("/") + "/"
@@ -195,8 +198,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         # recursive_triggers: the row an INSERT OR REPLACE deletes then fires the delete
         # triggers, so REPLACE cannot overwrite a published version or an event.
+        # secure_delete: content deleted or overwritten (an erasure) is zeroed on disk,
+        # not left in free space for a copy of the file to reveal.
         "init_command": (
-            "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA recursive_triggers=ON;"
+            "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA recursive_triggers=ON; "
+            "PRAGMA secure_delete=ON;"
         ),
     }
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-db.sqlite3")}

@@ -8,6 +8,7 @@ import ssl
 import subprocess
 import time
 import urllib.request
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
@@ -249,3 +250,25 @@ def test_nginxs_access_log_names_no_visitor(site_behind_nginx):
     assert not any(part in text for part in SIGNED.split(":"))  # the whole signed token
     logrotate = (DEPLOY / "logrotate" / "kommogen-nginx").read_text()
     assert "rotate 14" in logrotate and "kommogen.access.log" in logrotate
+
+
+def test_after_erasure_no_copy_stays_in_the_database_files(live_site_factory, server_database):
+    site = live_site_factory(server_database, workers=1)
+    email = "wal.traceable@example.org"
+    assert site.submit(1, email=email, name="Walter Traceable").status == 302
+    result = site.manage("erase_personal_data", email)
+    assert result.returncode == 0, result.stderr
+    # The files as a copy taken now would hold them, the site still running.
+    if server_database.startswith("sqlite"):
+        database = Path(server_database.removeprefix("sqlite:///"))
+        files = [database, *database.parent.glob(database.name + "-*")]  # -wal, -shm
+        raw = b"".join(path.read_bytes() for path in files if path.exists())
+    else:
+        import psycopg
+
+        with psycopg.connect(server_database) as conn:
+            tables = [row[0] for row in conn.execute(
+                "SELECT tablename FROM pg_tables WHERE schemaname = 'public'")]  # fmt: skip
+            raw = repr([conn.execute(f'SELECT * FROM "{t}"').fetchall() for t in tables]).encode()
+    for value in (email, "Walter Traceable", "wal.traceable"):
+        assert value.encode() not in raw, value

@@ -132,6 +132,15 @@ def test_the_raw_download_hashes_to_the_fingerprint(client, publish):
     assert response.content.decode("utf-8") == version.source
 
 
+def test_the_published_html_is_downloadable_and_hashes_to_the_html_fingerprint(client, publish):
+    version = publish(AGREEMENT_TEXT.replace("Operator", "Оператор «KommoGEN»"))
+    response = client.get("/agreement/v/1.html")
+    assert response["Content-Type"] == "text/plain; charset=utf-8"  # never rendered here
+    assert hashlib.sha256(response.content).hexdigest() == version.html_fingerprint
+    assert 'href="/agreement/v/1.html"' in client.get("/agreement/v/1/").content.decode()
+    assert client.get("/agreement/v/2.html").status_code == 404
+
+
 def test_the_print_view_has_the_text_without_navigation(client, publish):
     version = publish()
     text = client.get("/agreement/v/1/print/").content.decode()

@@ -1,7 +1,9 @@
 """RFC 3161 timestamps of the checkpoints (KOMMOGEN_TSA_URL), against a local
 time-stamping authority made with `openssl ts` behind a real HTTP socket."""
 
+import os
 import subprocess
+import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -135,3 +137,64 @@ def test_an_authority_that_refuses_delays_no_checkpoint_and_fails_the_timer(
     with pytest.raises(CommandError, match="Made without a timestamp"):
         call_command("make_checkpoint")
     assert Checkpoint.objects.get().timestamp is None  # the checkpoint itself was made
+
+
+def test_a_timestamp_carries_the_authoritys_certificate_and_verify_evidence_checks_it(
+    send_request, authority, tmp_path, settings
+):
+    from .test_evidence import drop_triggers, sql
+
+    send_request()
+    checkpoint = make_checkpoint()
+    response = decode_timestamp_response(bytes(checkpoint.timestamp))
+    # Its certificate is in the answer: the root alone verifies it.
+    assert response.signed_data.certificates
+    verifier = VerifierBuilder(roots=[authority.certificate("ca.crt")]).build()
+    assert verifier.verify_message(response, checkpoint.note.encode())
+    settings.TSA_ROOTS = str(authority.dir / "ca.crt")
+    call_command("verify_evidence")
+    # Another authority's root: the timestamp does not chain to it.
+    (tmp_path / "other").mkdir()
+    other = LocalAuthority(tmp_path / "other")
+    settings.TSA_ROOTS = str(other.dir / "ca.crt")
+    with pytest.raises(CommandError, match="RFC 3161 timestamp does not verify"):
+        call_command("verify_evidence")
+    # A timestamp of another text, put in its place.
+    settings.TSA_ROOTS = ""
+    send_request(email="second@example.com")
+    second = make_checkpoint()
+    drop_triggers("0017_merkle_tree_and_checkpoints")
+    sql("UPDATE agreements_checkpoint SET timestamp = %s WHERE tree_size = %s",
+        [bytes(second.timestamp), checkpoint.tree_size])  # fmt: skip
+    with pytest.raises(CommandError, match="RFC 3161 timestamp is for another text"):
+        call_command("verify_evidence")
+
+
+@pytest.mark.live
+def test_the_standalone_verifier_checks_the_checkpoints_timestamp(
+    authority, live_site_factory, server_database, tmp_path, settings
+):
+    from .live import fetch
+    from .test_verifier import VERIFIER
+
+    site = live_site_factory(server_database, workers=1, KOMMOGEN_TSA_URL=settings.TSA_URL)
+    response = site.submit(1)
+    assert site.manage("make_checkpoint").returncode == 0
+    token = response.headers["Location"].rstrip("/").rsplit("/", 1)[1]
+    receipt = tmp_path / "receipt.json"
+    receipt.write_bytes(fetch(f"{site.url}/receipt/{token}.json").body)
+
+    def verify(*args):
+        env = {**os.environ, "KOMMOGEN_KNOWN_KEYS": str(tmp_path / "known")}
+        return subprocess.run([sys.executable, VERIFIER, receipt, *args], env=env,
+                              capture_output=True, text=True, timeout=60)  # fmt: skip
+
+    plain = verify()
+    assert plain.returncode == 0, plain.stdout + plain.stderr
+    assert "The timestamp of checkpoint 3 names its exact text" in plain.stdout
+    full = verify("--tsa-roots", authority.dir / "ca.crt")
+    assert full.returncode == 0 and "Checkpoint 3 was timestamped at" in full.stdout, full.stdout
+    (tmp_path / "other").mkdir()
+    other = LocalAuthority(tmp_path / "other")
+    wrong = verify("--tsa-roots", other.dir / "ca.crt")
+    assert wrong.returncode == 1 and "does not verify with" in wrong.stdout

@@ -98,6 +98,7 @@ def test_a_receipt_and_a_saved_checkpoint_verify_and_say_what_they_prove(saved, 
     assert "The receipt is signed by the site's key" in out
     assert "Each of the 3 events hashes to its recorded hash" in out
     assert "/agreement/v/1.md is the one the events record" in out
+    assert "/agreement/v/1.html is the one the events record" in out  # the HTML too
     assert "The events are in checkpoint 6, signed by the site" in out
     assert "is contained in the site's latest checkpoint (6 events)" in out
     assert live_site.submit(9).status == 302 and live_site.manage("make_checkpoint").returncode == 0
@@ -255,3 +256,29 @@ def test_an_email_that_differs_changes_the_exit_status(saved, tmp_path):
     assert code == 0 and "email matches" in out, out
     code, out = verify(receipt, "--key-file", key_file, "--email", "someone@example.com")
     assert code == 4 and "email differs" in out, out
+
+
+def test_events_dropped_before_any_checkpoint_covered_them_are_caught_by_the_receipt(
+    saved, live_site, tmp_path
+):
+    response = live_site.submit(2)  # events 7 to 9, newer than checkpoint 6
+    token = re.search(r"/receipt/([^/]+)/", response.headers["Location"]).group(1)
+    early = tmp_path / "early.json"
+    early.write_bytes(fetch(f"{live_site.url}/receipt/{token}.json").body)
+    dropped = """
+from importlib import import_module
+from django.db import connection
+with connection.cursor() as cursor:
+    for statement in import_module(
+            "agreements.migrations.0004_acceptance_events_are_append_only").DROP[
+            connection.vendor]:
+        cursor.execute(statement)
+    cursor.execute("DELETE FROM agreements_acceptanceevent WHERE position > 6")
+print("dropped")
+"""
+    assert live_site.shell(dropped) == "dropped"
+    assert live_site.submit(3).status == 302  # new events take positions 7 to 9
+    # The site's signer never saw the dropped events: it cannot know, and signs.
+    assert live_site.manage("make_checkpoint").returncode == 0
+    code, out = verify(early)
+    assert code == 1 and "Event 7 is NOT in the site's latest checkpoint (9 events)" in out, out

@@ -230,6 +230,12 @@ class Version(models.Model):
             kwargs = {"document": self.document.slug, "number": self.number}
             return reverse("document_version_raw", kwargs=kwargs)
 
+    def get_html_url(self):
+        """The HTML rendered at publication, as served: what html_fingerprint hashes."""
+        with translation.override(self.language):
+            kwargs = {"document": self.document.slug, "number": self.number}
+            return reverse("document_version_html", kwargs=kwargs)
+
     def delete(self, *args, **kwargs):
         if self.is_published or Version.objects.filter(pk=self.pk, number__isnull=False).exists():
             raise PublishedVersionIsImmutable(f"{self} is published and cannot be deleted.")

@@ -35,6 +35,11 @@ urlpatterns = [
         name="document_version_raw",
     ),
     path(
+        "<document:document>/v/<number:number>.html",
+        views.raw_version_html,
+        name="document_version_html",
+    ),
+    path(
         "<document:document>/draft/<id:pk>/",
         views.DraftPreviewView.as_view(),
         name="document_draft",

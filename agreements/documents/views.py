@@ -230,6 +230,18 @@ def raw_version(request, document, number):
     return response
 
 
+def raw_version_html(request, document, number):
+    """The HTML rendered from a version when it was published, byte for byte: what its
+    html_fingerprint is the SHA-256 of, so that anyone can check it (served as text)."""
+    version = get_object_or_404(
+        Version.objects.published(), document__slug=document, number=number,
+        language=reading_language(),
+    )  # fmt: skip
+    response = HttpResponse(version.html.encode("utf-8"), content_type="text/plain; charset=utf-8")
+    response["Content-Disposition"] = f'inline; filename="{document}-v{number}.html.txt"'
+    return response
+
+
 def may_read_drafts(user):
     """Staff who may view (or edit) versions in admin; others get 403."""
     return user.has_perm("agreements.view_version") or user.has_perm("agreements.change_version")

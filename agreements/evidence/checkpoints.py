@@ -16,9 +16,17 @@ import base64
 import hashlib
 import logging
 import urllib.request
+from pathlib import Path
 
+from cryptography import x509
 from django.conf import settings
-from rfc3161_client import PKIStatus, TimestampRequestBuilder, decode_timestamp_response
+from rfc3161_client import (
+    PKIStatus,
+    TimestampRequestBuilder,
+    VerificationError,
+    VerifierBuilder,
+    decode_timestamp_response,
+)
 
 from . import merkle, notes
 from .models import Checkpoint
@@ -55,8 +63,11 @@ def covering(position):
 
 
 def timestamp(note):
-    """The RFC 3161 answer (DER) of KOMMOGEN_TSA_URL for the note; TimestampRefused."""
-    request = TimestampRequestBuilder().data(note.encode()).nonce(nonce=True).build()
+    """The RFC 3161 answer (DER) of KOMMOGEN_TSA_URL for the note; TimestampRefused. The
+    authority is asked to include its certificate, so that the answer can be checked
+    with the authority's root certificate alone."""
+    builder = TimestampRequestBuilder().data(note.encode()).nonce(nonce=True)
+    request = builder.cert_request(cert_request=True).build()
     http = urllib.request.Request(
         settings.TSA_URL, data=request.as_bytes(), method="POST",
         headers={"Content-Type": "application/timestamp-query"},
@@ -75,6 +86,28 @@ def timestamp(note):
     return response.as_bytes()
 
 
+def timestamp_problem(checkpoint):
+    """What is wrong with a checkpoint's RFC 3161 timestamp, or "": it must be for the
+    note's exact text and, with KOMMOGEN_TSA_ROOTS (the authority's root certificates,
+    PEM), signed by a certificate that chains to one of them."""
+    if checkpoint.timestamp is None:
+        return ""
+    try:
+        response = decode_timestamp_response(bytes(checkpoint.timestamp))
+    except ValueError:
+        return "its RFC 3161 timestamp cannot be read"
+    imprint = response.tst_info.message_imprint.message
+    if imprint != hashlib.sha512(checkpoint.note.encode()).digest():
+        return "its RFC 3161 timestamp is for another text"
+    if settings.TSA_ROOTS:
+        roots = x509.load_pem_x509_certificates(Path(settings.TSA_ROOTS).read_bytes())
+        try:
+            VerifierBuilder(roots=roots).build().verify_message(response, checkpoint.note.encode())
+        except VerificationError as error:
+            return f"its RFC 3161 timestamp does not verify: {error}"
+    return ""
+
+
 def checkpoint_problems(chain_length):
     """What is wrong with the checkpoints against the chain of `chain_length` events
     (verify_evidence), or "": each one's signature, its root against the chain's own
@@ -91,6 +124,7 @@ def checkpoint_problems(chain_length):
     for checkpoint in checkpoints:
         try:
             problem = one_checkpoint_problem(checkpoint, previous, roots, vkey, chain_length)
+            problem = problem or timestamp_problem(checkpoint)
         except LookupError:
             problem = "the stored Merkle tree lacks nodes it had (they were deleted)"
         if problem:

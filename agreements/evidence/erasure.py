@@ -4,7 +4,7 @@ site sent to the operator's Kommo CRM cannot be deleted through Kommo's API: the
 is asked by email to delete it by hand."""
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from ..contact.models import Submission, normalise_email
@@ -43,7 +43,18 @@ def erase_submission(submission, context, statement=ERASED_STATEMENT):
     )  # fmt: skip
     append([event])
     submission.refresh_from_db()
+    transaction.on_commit(leave_no_copy_in_the_journal)
     return event
+
+
+def leave_no_copy_in_the_journal():
+    """SQLite keeps the pages a transaction changed in its write-ahead log (-wal) until a
+    checkpoint copies them into the database: the erased values stay there until then.
+    Copy them now and empty the log (the database overwrites freed content itself:
+    secure_delete, settings)."""
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
 
 def may_be_in_kommo(submission):

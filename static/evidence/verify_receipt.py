@@ -372,15 +372,18 @@ class Verifier:
                        "consecutive events link to each other.")  # fmt: skip
 
     def texts(self):
-        """{(document, version): fingerprint} of every text the events name."""
+        """{(language, document, version, suffix): fingerprint} of every text the events
+        name: its Markdown (.md) and, where recorded, its HTML as published (.html)."""
         named = {}
         for event in self.receipt.get("events", []):
             record = event["record"]
             for text in record.get("texts") or []:
                 key = (text.get("language", "en"), text["document"], text["version"])
-                named[key] = text["fingerprint"]
+                named[(*key, "md")] = text["fingerprint"]
+                if text.get("html_fingerprint"):
+                    named[(*key, "html")] = text["html_fingerprint"]
             if not record.get("texts") and record.get("document") and record.get("fingerprint"):
-                named[("en", record["document"], record["version"])] = record["fingerprint"]
+                named[("en", record["document"], record["version"], "md")] = record["fingerprint"]
         return named
 
     def fingerprints(self):
@@ -388,9 +391,9 @@ class Verifier:
             self.skip("The texts' fingerprints were not compared with the site's downloads "
                       "(offline).")  # fmt: skip
             return
-        for (language, document, version), fingerprint in sorted(self.texts().items()):
+        for (language, document, version, suffix), fingerprint in sorted(self.texts().items()):
             prefix = "" if language == "en" else f"/{language}"
-            path = f"{prefix}/{document}/v/{version}.md"
+            path = f"{prefix}/{document}/v/{version}.{suffix}"
             if hashlib.sha256(self.fetch(path)).hexdigest() != fingerprint:
                 raise Failed(f"The text published at {self.site}{path} does not have the "
                              "fingerprint the events record.")  # fmt: skip
@@ -418,7 +421,42 @@ class Verifier:
                 return []
         self.say(True, f"The events are in checkpoint {size}, signed by the site: the log "
                        f"held them when it had {size} events.")  # fmt: skip
+        if self.online():
+            self.guarded(lambda: self.timestamp(note, size))
         return [("the receipt's checkpoint", note)]
+
+    def timestamp(self, note, size):
+        """The checkpoint's RFC 3161 timestamp, if the site has one: a third party's word
+        that the checkpoint existed at that time."""
+        try:
+            token = self.fetch(f"/evidence/checkpoints/{size}.tsr")
+        except NotPublished:
+            return  # the site asks no authority: nothing to check
+        if hashlib.sha512(note.encode()).digest() not in token:
+            raise Failed(f"The timestamp of checkpoint {size} is for another text.")
+        if not self.args.tsa_roots:
+            self.say(True, f"The timestamp of checkpoint {size} names its exact text "
+                           "(SHA-512).")  # fmt: skip
+            print(f"NOTE    Its signature by the authority: give --tsa-roots ROOT.pem, or run "
+                  f"openssl ts -verify -data checkpoint.txt -in checkpoint-{size}.tsr "
+                  "-CAfile ROOT.pem")  # fmt: skip
+            return
+        try:
+            from cryptography import x509
+            from rfc3161_client import VerifierBuilder, decode_timestamp_response
+        except ImportError:
+            raise Failed("--tsa-roots needs the rfc3161-client package.") from None
+        with open(self.args.tsa_roots, "rb") as file:
+            roots = x509.load_pem_x509_certificates(file.read())
+        try:
+            response = decode_timestamp_response(token)
+            VerifierBuilder(roots=roots).build().verify_message(response, note.encode())
+        except Exception as error:  # the library's errors: VerificationError, ValueError
+            raise Failed(f"The timestamp of checkpoint {size} does not verify with "
+                         f"{self.args.tsa_roots}: {error}") from None  # fmt: skip
+        when = response.tst_info.gen_time.isoformat()
+        self.say(True, f"Checkpoint {size} was timestamped at {when} by an authority that "
+                       f"chains to {self.args.tsa_roots}: it existed then.")  # fmt: skip
 
     def latest_checkpoint(self):
         if self.latest is None:
@@ -536,6 +574,7 @@ def main():
     parser.add_argument("--site", help="the site's address (else the one the receipt names)")
     parser.add_argument("--key-file", help="the evidence key (the operator)")
     parser.add_argument("--email", help="an email address to compare with the events")
+    parser.add_argument("--tsa-roots", help="the time-stamping authority's root certificates (PEM)")
     parser.add_argument(
         "--known-keys",
         default=os.environ.get("KOMMOGEN_KNOWN_KEYS", "~/.kommogen_known_keys"),
