@@ -36,12 +36,12 @@ from .evidence.models import (
     Checkpoint,
     MerkleNode,
 )
-from .outbox.models import OutboxMessage
+from .outbox.models import OutboxAttempt, OutboxMessage
 from .withdrawal.models import Withdrawal
 
 __all__ = [
     "AcceptanceEvent", "AppendOnlyViolation", "Cancellation", "ChainVerification", "Checkpoint",
-    "MerkleNode",
+    "MerkleNode", "OutboxAttempt",
     "ContentLoad", "Document", "OutboxMessage", "PersonalRecord", "PublishedVersionIsImmutable",
     "RateCounter", "Service", "Submission", "Version", "VersionQuerySet", "Withdrawal",
     "fingerprint_of", "new_receipt_token", "new_reference", "new_salt", "next_number",

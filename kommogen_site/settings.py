@@ -342,6 +342,9 @@ KOMMO_TOKEN = os.environ.get("KOMMO_TOKEN", "")
 KOMMO_TIMEOUT = env_int("KOMMO_TIMEOUT", 10)
 # Kommo answers 429 above 7 requests a second per account; the worker spaces its calls.
 KOMMO_REQUESTS_PER_SECOND = env_int("KOMMO_REQUESTS_PER_SECOND", 6)
+# The visitor's IP address goes into the lead's metadata only when this is on, and only
+# when the Privacy Policy in force says so (it does not today).
+KOMMO_SEND_CLIENT_IP = env_bool("KOMMO_SEND_CLIENT_IP", False)
 
 # Email: the console by default; SMTP when DJANGO_EMAIL_HOST is set.
 KOMMOGEN_OPERATOR_EMAIL = os.environ.get("KOMMOGEN_OPERATOR_EMAIL", "gen@kommogen.com")
@@ -351,6 +354,10 @@ KOMMOGEN_TELEGRAM = os.environ.get("KOMMOGEN_TELEGRAM", "")
 KOMMOGEN_WHATSAPP = os.environ.get("KOMMOGEN_WHATSAPP", "")
 KOMMOGEN_ZALO = os.environ.get("KOMMOGEN_ZALO", "")
 DEFAULT_FROM_EMAIL = os.environ.get("DJANGO_DEFAULT_FROM_EMAIL", "website@kommogen.com")
+# The name beside it in From, and where replies go: a mailbox a person reads (the
+# consent promises that replying withdraws it), the operator's by default.
+KOMMOGEN_FROM_NAME = os.environ.get("KOMMOGEN_FROM_NAME", "KommoGEN")
+KOMMOGEN_REPLY_TO = os.environ.get("KOMMOGEN_REPLY_TO", "") or KOMMOGEN_OPERATOR_EMAIL
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 EMAIL_HOST = os.environ.get("DJANGO_EMAIL_HOST", "")
 EMAIL_BACKEND = (

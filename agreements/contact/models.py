@@ -165,5 +165,7 @@ class RateCounter(models.Model):
             )  # fmt: skip
             count = cursor.fetchone()[0]
         if count == 1:  # the first of a new window: forget the windows before the last
-            cls.objects.filter(window__lt=window - 1).delete()
+            # of the same scope ("contact:…", "kommo-pace:…"): scopes count in other units.
+            scope = key.split(":", 1)[0] + ":"
+            cls.objects.filter(key__startswith=scope, window__lt=window - 1).delete()
         return count

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from ..contact.models import Submission, normalise_email
 from ..outbox.messages import WITHDRAWAL_REQUEST, queue
-from ..outbox.models import OutboxMessage
+from ..outbox.models import OutboxAttempt, OutboxMessage
 from ..withdrawal.models import Withdrawal
 from .chain import append, new_event
 from .models import AcceptanceEvent
@@ -20,7 +20,7 @@ BLANK_PERSONAL = {
     "client_ip": None, "user_agent": "",
 }  # fmt: skip
 BLANK_MESSAGE = {"recipient": "", "subject": "", "text": "", "html": "", "attachments": [],
-                 "last_error": ""}  # fmt: skip
+                 "headers": {}, "last_error": ""}  # fmt: skip
 
 
 @transaction.atomic
@@ -31,8 +31,7 @@ def erase_submission(submission, context, statement=ERASED_STATEMENT):
     now = timezone.now()
     in_kommo = may_be_in_kommo(submission)
     Submission.objects.filter(pk=submission.pk).update(**BLANK_PERSONAL, erased_at=now)
-    # Its messages, sent or not: a pending one is never sent ("failed", with nothing left).
-    submission.messages.update(**BLANK_MESSAGE, erased_at=now, state=OutboxMessage.State.FAILED)
+    blank_messages(submission.messages.all(), now)
     if in_kommo:  # its reference and lead number only: no personal data
         queue(f"kommo-erase:{submission.reference}", "operator_kommo_erasure",
               settings.KOMMOGEN_OPERATOR_EMAIL, submission=submission)  # fmt: skip
@@ -57,6 +56,16 @@ def leave_no_copy_in_the_journal():
             cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
 
+def blank_messages(messages, now):
+    """A person's messages keep nothing of them. One not sent yet never will be
+    ("failed", nothing left to send); one sent stays "sent": it went out."""
+    messages.exclude(state=OutboxMessage.State.SENT).update(
+        **BLANK_MESSAGE, erased_at=now, state=OutboxMessage.State.FAILED
+    )
+    messages.filter(state=OutboxMessage.State.SENT).update(**BLANK_MESSAGE, erased_at=now)
+    OutboxAttempt.objects.filter(message__in=messages).update(detail="")
+
+
 def may_be_in_kommo(submission):
     """Whether the request may have become a lead: its Kommo message was tried at least
     once (Kommo has no idempotency key, so a failed attempt may still have created one)."""
@@ -76,9 +85,7 @@ def erase_person(email, context):
         if erase_submission(s, context)
     ]
     withdrawals = Withdrawal.objects.filter(email_key=key)
-    OutboxMessage.objects.filter(withdrawal__in=withdrawals).update(
-        **BLANK_MESSAGE, erased_at=timezone.now(), state=OutboxMessage.State.FAILED
-    )
+    blank_messages(OutboxMessage.objects.filter(withdrawal__in=withdrawals), timezone.now())
     withdrawals.update(email="", email_key="", client_ip=None, user_agent="")
     erase_typed_withdrawals(key)
     return erased

@@ -7,7 +7,7 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from .delivery import retry
-from .models import OutboxMessage
+from .models import OutboxAttempt, OutboxMessage
 
 # Headers carry working unsubscribe links; a mail server's error names the recipient.
 PRIVATE = ("recipient", "subject", "text", "html", "attachments", "headers", "last_error")
@@ -19,12 +19,37 @@ def masked(text):
     return ADDRESS.sub("…@…", text or "")
 
 
+class AttemptInline(admin.TabularInline):
+    """Every attempt and what came of it, not only the last error."""
+
+    model = OutboxAttempt
+    extra = 0
+    can_delete = False
+    verbose_name_plural = "attempts"
+
+    def get_fields(self, request, obj=None):
+        if request.user.has_perm("agreements.view_submission"):
+            return ["at", "outcome", "detail"]
+        return ["at", "outcome", "masked_detail"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.get_fields(request, obj)
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="detail")
+    def masked_detail(self, attempt):
+        return masked(attempt.detail)
+
+
 @admin.register(OutboxMessage)
 class OutboxMessageAdmin(admin.ModelAdmin):
     list_display = ["key", "state", "attempts", "next_attempt_at", "sent_at", "last_error"]
     list_filter = ["state"]
     search_fields = ["key"]
     actions = ["retry_messages"]
+    inlines = [AttemptInline]
 
     def get_list_display(self, request):
         if request.user.has_perm("agreements.view_submission"):
@@ -52,6 +77,7 @@ class OutboxMessageAdmin(admin.ModelAdmin):
 
     @admin.action(
         description=_("Send again (failed, or stuck while sending: check it was not sent)"),
+        # Waiting ones are sent now, too.
         permissions=["change"],
     )
     def retry_messages(self, request, queryset):

@@ -12,17 +12,20 @@ breaks before it says so (SMTP has no idempotency key): the attempt counts as fa
 and is retried. Each message keeps one Message-ID, so mail clients can tell.
 """
 
-from datetime import timedelta
+import smtplib
+import time
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime, formataddr
 from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
-from django.db import connection, transaction
+from django.db import OperationalError, connection, connections, transaction
 from django.utils import timezone
 
 from . import kommo
 from .messages import ALERT_KINDS, WITHDRAWAL_REQUEST, compose, queue_operator_alert
-from .models import OutboxMessage
+from .models import OutboxAttempt, OutboxMessage
 
 FIRST_RETRY = timedelta(seconds=30)
 LONGEST_WAIT = timedelta(hours=6)
@@ -68,12 +71,17 @@ STALLED_EMAIL = (
 )
 
 
-def claim_next():
-    """The oldest message due, marked "sending" and committed; None when none is due."""
+def claim_next(channel=None):
+    """The oldest message due (of one channel), marked "sending" and committed; None when
+    none is due."""
     with transaction.atomic():
         due = OutboxMessage.objects.filter(
-            state=OutboxMessage.State.PENDING, next_attempt_at__lte=timezone.now()
+            state=OutboxMessage.State.PENDING,
+            next_attempt_at__lte=timezone.now(),
+            erased_at__isnull=True,
         ).order_by("next_attempt_at", "pk")
+        if channel:
+            due = due.filter(channel=channel)
         if connection.vendor == "postgresql":
             due = due.select_for_update(skip_locked=True)
         message = due.first()
@@ -92,12 +100,21 @@ def message_id(message):
 
 
 def send(message, mail):
+    """One email: a From with the site's name, Auto-Submitted (RFC 3834: no auto-replies
+    to it), a Reply-To a person reads, a Date in +0000, one Message-ID for every try."""
+    reply_to = message.headers.get("Reply-To") or settings.KOMMOGEN_REPLY_TO
     email = EmailMultiAlternatives(
         message.subject,
         message.text,
-        settings.DEFAULT_FROM_EMAIL,
+        formataddr((settings.KOMMOGEN_FROM_NAME, settings.DEFAULT_FROM_EMAIL)),
         [message.recipient],
-        headers={"Message-ID": message_id(message), **message.headers},
+        headers={
+            "Message-ID": message_id(message),
+            "Date": format_datetime(datetime.now(UTC)),
+            "Auto-Submitted": "auto-generated",
+            **{name: value for name, value in message.headers.items() if name != "Reply-To"},
+        },
+        reply_to=[reply_to],
         connection=mail,
     )
     if message.html:
@@ -111,6 +128,36 @@ def send(message, mail):
     email.send()
 
 
+class Refused(Exception):
+    """The receiver refused the message for good (Kommo 400 to 403, an SMTP 5xx or a
+    refused recipient): trying again cannot help."""
+
+
+def permanent(error):
+    """Whether a failure is the receiver's final word (its Refused form), else None."""
+    if isinstance(error, kommo.KommoRefused):
+        return Refused(str(error))
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        return Refused(f"Recipient refused: {error.recipients}")
+    code = getattr(error, "smtp_code", 0)
+    if isinstance(error, smtplib.SMTPResponseException) and 500 <= code < 600:
+        return Refused(f"SMTP {code}: {error.smtp_error!r}")
+    return None
+
+
+def erased_since_queued(message):
+    """A message whose person was erased after it was queued is never sent: its text
+    (a lead, the operator's copy) would carry what the erasure removed. (A message
+    queued by the erasure itself, the operator's Kommo reminder, carries none.)"""
+    if OutboxMessage.objects.filter(pk=message.pk, erased_at__isnull=False).exists():
+        return True
+    if not message.submission_id:
+        return False
+    erased_at = type(message.submission).objects.filter(pk=message.submission_id)
+    erased_at = erased_at.values_list("erased_at", flat=True).first()
+    return erased_at is not None and message.created_at < erased_at
+
+
 def deliver(message, mail):
     """Send one claimed message and record the outcome; True when it went out.
     mail: the connection to the mail server, kept open between messages."""
@@ -119,6 +166,8 @@ def deliver(message, mail):
 
         resolve_withdrawal_request(message)
         return True
+    if erased_since_queued(message):
+        return skipped(message)
     try:
         if not message.text:  # worded now, not in the request that queued it
             compose(message)
@@ -126,47 +175,97 @@ def deliver(message, mail):
             kommo.send(message)
         else:
             send(message, mail)
-    except kommo.KommoUnavailable as error:
-        failed(message, error, error.retry_after)
+    except Exception as error:  # the receiver's refusal or outage, in whatever form
+        if message.channel == OutboxMessage.Channel.EMAIL:
+            mail.close()  # the next message opens a fresh connection
+        refused = permanent(error)
+        if refused:
+            refuse(message, refused)
+        else:
+            failed(message, error, getattr(error, "retry_after", None),
+                   counted=getattr(error, "status", None) != 429)  # fmt: skip
         return False
-    except Exception as error:  # any failure of the mail server: retried later
-        mail.close()  # the next message opens a fresh connection
-        failed(message, error)
-        return False
+    until_written(lambda: sent(message))
+    return True
+
+
+def sent(message):
+    """Mark it sent and, for a notice, record in the chain who was told of which version,
+    in one transaction: a notice delivered always has its 'notified' event."""
     with transaction.atomic():
         OutboxMessage.objects.filter(pk=message.pk).update(
             state=OutboxMessage.State.SENT, sent_at=timezone.now(), last_error=""
         )
-        if message.notice_of_id:  # who was told of which version, and when: in the chain
+        OutboxAttempt.objects.create(message=message, outcome=OutboxAttempt.Outcome.SENT)
+        if message.notice_of_id:
             from ..evidence.recording import record_notice_sent
 
             record_notice_sent(message)
-    return True
 
 
-def failed(message, error, retry_after=None):
-    """Wait and try again (as long as the receiver asked, with Retry-After), or give up."""
-    gave_up = message.attempts >= settings.KOMMOGEN_OUTBOX_MAX_ATTEMPTS
-    wait = backoff(message.attempts)
+def until_written(write, tries=60, pause=1.0):
+    """The message went out: what records it must be written, whatever the database says
+    for a while (locked, or briefly away). Gives up, raising, after `tries`."""
+    for attempt in range(tries):
+        try:
+            return write()
+        except OperationalError:
+            if attempt == tries - 1:
+                raise
+            connections.close_all()
+            time.sleep(pause)
+
+
+def skipped(message):
+    OutboxMessage.objects.filter(pk=message.pk).update(
+        state=OutboxMessage.State.FAILED, last_error="Not sent: the person's data was erased."
+    )
+    OutboxAttempt.objects.create(message=message, outcome=OutboxAttempt.Outcome.SKIPPED)
+    return False
+
+
+def refuse(message, error):
+    """Refused for good: failed at once, the operator told (email, and admin)."""
+    detail = str(error)[:2000]
+    OutboxMessage.objects.filter(pk=message.pk).update(
+        state=OutboxMessage.State.FAILED, last_error=f"Refused: {detail}"
+    )
+    OutboxAttempt.objects.create(message=message, outcome=OutboxAttempt.Outcome.REFUSED,
+                                 detail=detail)  # fmt: skip
+    if message.kind not in ALERT_KINDS:
+        queue_operator_alert(message)
+
+
+def failed(message, error, retry_after=None, counted=True):
+    """Wait and try again: as long as the receiver asked (Retry-After, capped), or with
+    backoff. A 429 is not a failure (counted=False). Past KOMMOGEN_OUTBOX_MAX_ATTEMPTS
+    it is still tried, every six hours, and the operator is told once."""
+    attempts = message.attempts if counted else message.attempts - 1
+    wait = backoff(attempts)
     if retry_after is not None:
         cap = settings.KOMMOGEN_RETRY_AFTER_MAX_SECONDS
         wait = timedelta(seconds=min(max(retry_after, 0), cap))
+    detail = f"{type(error).__name__}: {error}"[:1000]
     OutboxMessage.objects.filter(pk=message.pk).update(
-        state=OutboxMessage.State.FAILED if gave_up else OutboxMessage.State.PENDING,
-        next_attempt_at=timezone.now() + wait,
-        last_error=f"{type(error).__name__}: {error}"[:1000],
-    )
+        state=OutboxMessage.State.PENDING, attempts=attempts,
+        next_attempt_at=timezone.now() + wait, last_error=detail,
+    )  # fmt: skip
+    outcome = OutboxAttempt.Outcome.RETRY if counted else OutboxAttempt.Outcome.THROTTLED
+    OutboxAttempt.objects.create(message=message, outcome=outcome, detail=detail)
+    if counted and attempts == settings.KOMMOGEN_OUTBOX_MAX_ATTEMPTS:
+        if message.kind not in ALERT_KINDS:
+            queue_operator_alert(message)
 
 
-def deliver_due(limit=None, stopping=lambda: False):
-    """Deliver every message due now (at most limit, and none after stopping() is true),
-    over one connection to the mail server: (sent, failed)."""
+def deliver_due(limit=None, stopping=lambda: False, channel=None):
+    """Deliver every message due now (of one channel, or all; at most limit, and none
+    after stopping() is true), over one connection to the mail server: (sent, failed)."""
     sent = failures = 0
     recover_stalled()
     mail = get_connection()
     try:
         while (limit is None or sent + failures < limit) and not stopping():
-            message = claim_next()
+            message = claim_next(channel)
             if message is None:
                 break
             if deliver(message, mail):
@@ -179,7 +278,13 @@ def deliver_due(limit=None, stopping=lambda: False):
 
 
 def retry(messages):
-    """The operator's retry (admin): failed, or stuck "sending", messages wait again."""
+    """The operator's retry (admin): failed, stuck "sending", or waiting messages are due
+    now; never one whose person was erased (it has nothing left to send)."""
     return messages.filter(
-        state__in=[OutboxMessage.State.FAILED, OutboxMessage.State.SENDING]
+        state__in=[
+            OutboxMessage.State.FAILED,
+            OutboxMessage.State.SENDING,
+            OutboxMessage.State.PENDING,
+        ],
+        erased_at__isnull=True,
     ).update(state=OutboxMessage.State.PENDING, next_attempt_at=timezone.now(), attempts=0)

@@ -13,6 +13,7 @@ noted gets only its note next time. Kommo allows 7 requests a second per account
 """
 
 import json
+import re
 import time
 import urllib.error
 import urllib.request
@@ -21,28 +22,47 @@ from email.utils import parsedate_to_datetime
 
 from django.conf import settings
 
-_last_call = [0.0]
+from ..contact.models import RateCounter
 
 
 class KommoUnavailable(Exception):
-    """Kommo did not answer usefully; retry later (retry_after: seconds, if Kommo said)."""
+    """Kommo did not answer usefully; retry later (retry_after: seconds, if Kommo said;
+    status: the HTTP status, 429 when Kommo only asked us to slow down)."""
 
-    def __init__(self, message, retry_after=None):
+    def __init__(self, message, retry_after=None, status=None):
         super().__init__(message)
-        self.retry_after = retry_after
+        self.retry_after, self.status = retry_after, status
+
+
+class KommoRefused(Exception):
+    """Kommo refused the request for good (400 to 403: invalid, unauthorised, unpaid,
+    forbidden); its explanation (the validation errors) is kept in the message."""
+
+
+REFUSED_STATUSES = {400, 401, 402, 403}
+# What Kommo calls the source of unsorted leads: one for the site's contact form.
+SOURCE_UID = "kommogen-website-contact-form"
 
 
 def configured():
     return bool(settings.KOMMO_BASE_URL and settings.KOMMO_TOKEN)
 
 
+def take_a_turn():
+    """Kommo allows 7 requests a second per account, whoever sends them: every worker
+    process counts its calls in one counter per second in the database and waits for the
+    next second when this one is full (KOMMO_REQUESTS_PER_SECOND; 0: no limit)."""
+    rate = settings.KOMMO_REQUESTS_PER_SECOND
+    while rate:
+        now = time.time()
+        if RateCounter.hit("kommo-pace:", int(now)) <= rate:
+            return
+        time.sleep(1 - now % 1 + 0.001)
+
+
 def call(method, path, body=None):
     """One API call: the decoded JSON answer ({} for none)."""
-    rate = settings.KOMMO_REQUESTS_PER_SECOND  # Kommo allows 7; 0: no spacing
-    wait = _last_call[0] + (1 / rate if rate else 0) - time.monotonic()
-    if wait > 0:
-        time.sleep(wait)
-    _last_call[0] = time.monotonic()
+    take_a_turn()
     request = urllib.request.Request(
         settings.KOMMO_BASE_URL.rstrip("/") + path,
         data=None if body is None else json.dumps(body).encode(),
@@ -54,8 +74,11 @@ def call(method, path, body=None):
         with urllib.request.urlopen(request, timeout=settings.KOMMO_TIMEOUT) as response:
             raw = response.read()
     except urllib.error.HTTPError as error:
+        if error.code in REFUSED_STATUSES:
+            detail = error.read()[:2000].decode("utf-8", "replace")
+            raise KommoRefused(f"HTTP {error.code} from {path}: {detail}") from None
         seconds = retry_after_seconds(error.headers.get("Retry-After"))
-        raise KommoUnavailable(f"HTTP {error.code} from {path}", seconds) from None
+        raise KommoUnavailable(f"HTTP {error.code} from {path}", seconds, error.code) from None
     except (TimeoutError, urllib.error.URLError, OSError) as error:
         raise KommoUnavailable(f"{type(error).__name__}: {error}") from None
     return json.loads(raw) if raw.strip() else {}
@@ -93,22 +116,44 @@ def create_lead(payload):
     return unsorted["_embedded"]["leads"][0]["id"]
 
 
+def noted(lead_id, reference):
+    """Whether the lead already has the request's note (a send that died after adding it)."""
+    found = call("GET", f"/api/v4/leads/{lead_id}/notes")
+    notes = found.get("_embedded", {}).get("notes", [])
+    return any(reference in (note.get("params") or {}).get("text", "") for note in notes)
+
+
 def send(message):
-    """Deliver a Kommo message; its remote_id keeps the lead between attempts."""
+    """Deliver a Kommo message, adding only what Kommo does not have yet: the lead (found
+    by its reference first) and its note. Its remote_id keeps the lead between attempts."""
     payload = json.loads(message.text)
     lead_id = message.remote_id or existing_lead(payload["reference"])
     if not lead_id:
         lead_id = create_lead(payload)
+    elif noted(lead_id, payload["reference"]):
+        type(message).objects.filter(pk=message.pk).update(remote_id=str(lead_id))
+        return
     type(message).objects.filter(pk=message.pk).update(remote_id=str(lead_id))
     note = [{"note_type": "common", "params": {"text": payload["note"]}}]
     call("POST", f"/api/v4/leads/{lead_id}/notes", note)
 
 
-def lead_message(submission, page, receipt_url, sheet_url):
-    """What the outbox keeps for Kommo: the incoming lead and its note, as JSON text."""
+PHONE_NUMBER = re.compile(r"\+?[0-9][0-9 ().-]{5,22}[0-9]")
+
+
+def is_phone_number(value):
+    """A phone number (7 to 15 digits, with + ( ) - . and spaces), not a messenger name."""
+    digits = sum(ch.isdigit() for ch in value)
+    return bool(PHONE_NUMBER.fullmatch(value.strip())) and 7 <= digits <= 15
+
+
+def lead_message(submission, page, sheet_url):
+    """What the outbox keeps for Kommo: the incoming lead and its note, as JSON text. The
+    receipt's private address never goes to the CRM: the reference is enough, and the
+    operator opens the request in admin (the evidence sheet)."""
     created = int(submission.created_at.timestamp())
     fields = [{"field_code": "EMAIL", "values": [{"value": submission.email}]}]
-    if submission.contact:
+    if submission.contact and is_phone_number(submission.contact):
         fields.append({"field_code": "PHONE", "values": [{"value": submission.contact}]})
     embedded = {
         "leads": [{"name": f"{submission.reference}: {submission.get_service_display()}"}],
@@ -116,18 +161,22 @@ def lead_message(submission, page, receipt_url, sheet_url):
     }
     if submission.company:
         embedded["companies"] = [{"name": submission.company}]
+    metadata = {"form_id": "contact", "form_name": "KommoGEN contact form",
+                "form_page": settings.SITE_URL + page, "referer": settings.SITE_URL + page,
+                "form_sent_at": created}  # fmt: skip
+    if settings.KOMMO_SEND_CLIENT_IP and submission.client_ip:  # the Privacy Policy says so
+        metadata["ip"] = submission.client_ip
     incoming_lead = {
         "source_name": "KommoGEN website",
-        "source_uid": submission.reference,
+        "source_uid": SOURCE_UID,  # the site's form, the same for every lead (Kommo's API)
         "created_at": created,
-        "metadata": {"form_id": "contact", "form_name": "KommoGEN contact form",
-                     "form_page": settings.SITE_URL + page, "form_sent_at": created},
+        "metadata": metadata,
         "_embedded": embedded,
-    }  # fmt: skip
+    }
     note = (
         f"{submission.message}\n\nPhone or messenger: {submission.contact or '-'}\n"
         f"Company: {submission.company or '-'}\nReference: {submission.reference}\n"
-        f"Receipt: {receipt_url}\nEvidence sheet: {sheet_url}"
+        f"Evidence sheet: {sheet_url}"
     )
     body = {"reference": submission.reference, "incoming_lead": incoming_lead, "note": note}
     return json.dumps(body, ensure_ascii=False)

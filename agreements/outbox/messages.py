@@ -42,9 +42,8 @@ def compose(message):
         submission = message.submission
         page = submission.events.values_list("page", flat=True).first() or "/contact/"
         message.text = kommo.lead_message(
-            submission, page, settings.SITE_URL + submission.get_absolute_url(),
-            admin_link("agreements_submission_evidence", submission),
-        )  # fmt: skip
+            submission, page, admin_link("agreements_submission_evidence", submission)
+        )
         message.subject = f"Lead {submission.reference}"
     else:
         with translation.override(language_of(message)):  # the person's language
@@ -119,6 +118,7 @@ def operator_request(message):
         "template": "agreements/email/submission",
         "context": {"record": submission,
                     "sheet_url": admin_link("agreements_submission_evidence", submission)},
+        "headers": {"Reply-To": submission.email},  # the operator answers the visitor
     }  # fmt: skip
 
 

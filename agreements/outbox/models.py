@@ -12,7 +12,7 @@ class OutboxMessage(models.Model):
         PENDING = "pending", "waiting to be sent"
         SENDING = "sending", "being sent (if it stays so, the worker stopped while sending)"
         SENT = "sent", "sent"
-        FAILED = "failed", "failed: gave up after the last attempt"
+        FAILED = "failed", "failed: refused for good, or stopped (see the attempts)"
 
     class Channel(models.TextChoices):
         EMAIL = "email", "email"
@@ -79,3 +79,28 @@ class OutboxMessage(models.Model):
 
     def __str__(self):
         return self.key
+
+
+class OutboxAttempt(models.Model):
+    """One attempt at sending a message, and what came of it: the log the operator reads
+    when a message is late or refused (not only the last error)."""
+
+    class Outcome(models.TextChoices):
+        SENT = "sent", "sent"
+        RETRY = "retry", "failed; tried again later"
+        THROTTLED = "throttled", "asked to wait (429): not counted as a failure"
+        REFUSED = "refused", "refused for good: not tried again"
+        SKIPPED = "skipped", "not sent: the person's data was erased"
+
+    message = models.ForeignKey(OutboxMessage, on_delete=models.PROTECT, related_name="tries")
+    at = models.DateTimeField(default=timezone.now)
+    outcome = models.CharField(max_length=10, choices=Outcome)
+    detail = models.TextField(
+        blank=True, help_text="What the receiver said (erased with the person)."
+    )
+
+    class Meta:
+        ordering = ["message", "at"]
+
+    def __str__(self):
+        return f"{self.message.key} {self.at:%Y-%m-%d %H:%M:%S} {self.outcome}"

@@ -29,6 +29,10 @@ class Withdrawal(PersonalRecord):
         help_text="When it took effect: at once from a receipt's private page, or when the "
         "link emailed to the request's address was followed. Empty: pending.",
     )
+    language = models.CharField(
+        max_length=8, blank=True,
+        help_text="The language of the page the withdrawal was made on: its emails use it.",
+    )  # fmt: skip
     acknowledged_at = models.DateTimeField(null=True, blank=True)
     completed_at = models.DateTimeField(null=True, blank=True)
 
