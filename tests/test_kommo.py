@@ -5,6 +5,8 @@ leads."""
 
 import json
 import socket
+import subprocess
+import sys
 import threading
 import time
 from datetime import timedelta
@@ -26,6 +28,7 @@ class FakeKommo:
 
     def __init__(self):
         self.leads, self.notes, self.requests, self.outages = {}, [], [], []
+        self.times = []  # when each request arrived
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self.handler())
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
@@ -48,6 +51,7 @@ class FakeKommo:
 
     def handle(self, request, body):
         self.requests.append((request.command, request.path, body))
+        self.times.append(time.time())
         if request.headers.get("Authorization") != f"Bearer {TOKEN}":
             return self.answer(request, 401, {"title": "Unauthorized"})
         if self.outages and request.path == "/api/v4/leads/unsorted/forms":
@@ -256,3 +260,137 @@ def test_a_huge_retry_after_never_stops_the_worker(kommo, send_request, settings
     assert waited.state == "pending"
     assert settings.KOMMOGEN_RETRY_AFTER_MAX_SECONDS - 5 <= seconds
     assert seconds <= settings.KOMMOGEN_RETRY_AFTER_MAX_SECONDS
+
+
+def test_a_refusal_by_kommo_fails_at_once_keeps_its_detail_and_tells_the_operator(
+    kommo, send_request
+):
+    error = {"code": "NotSupportedChoice", "path": "custom_fields_values.0.field_code"}
+
+    def invalid(request, body):
+        detail = [{"request_id": "0", "errors": [error]}]
+        kommo.answer(request, 400, {"title": "Bad Request", "validation-errors": detail})
+
+    send_request()
+    kommo.outages = [invalid]
+    deliver_now()
+    message = OutboxMessage.objects.get(channel="kommo")
+    assert message.state == "failed" and message.attempts == 1
+    assert "NotSupportedChoice" in message.last_error  # Kommo's own words, kept
+    assert list(message.tries.values_list("outcome", flat=True)) == ["refused"]
+    assert OutboxMessage.objects.filter(kind="operator_outbox_alert").exists()
+    deliver_now()
+    assert not kommo.leads  # not tried again by itself
+
+
+def test_a_429_is_not_counted_as_a_failed_attempt(kommo, send_request):
+    def too_many(request, body):
+        kommo.answer(request, 429, {"title": "Too many"}, [("Retry-After", "1")])
+
+    send_request()
+    kommo.outages = [too_many, too_many, too_many]
+    for _ in range(3):
+        deliver_now()
+    message = OutboxMessage.objects.get(channel="kommo")
+    assert message.attempts == 0 and message.state == "pending"
+    assert list(message.tries.values_list("outcome", flat=True)) == ["throttled"] * 3
+    deliver_now()
+    assert len(kommo.leads) == 1
+
+
+@pytest.mark.parametrize(
+    "contact, phone", [("+84 905 111 222", True), ("@an_telegram", False), ("zalo: 0905", False)]
+)
+def test_the_lead_carries_what_kommo_documents_and_no_private_link(
+    kommo, send_request, settings, contact, phone
+):
+    send_request(contact=contact, REMOTE_ADDR="203.0.113.9")
+    deliver_now()
+    [created] = [b for m, p, b in kommo.requests if p == "/api/v4/leads/unsorted/forms"]
+    incoming = created[0]
+    assert incoming["source_uid"] == "kommogen-website-contact-form"  # the form, constant
+    assert incoming["metadata"]["referer"] == settings.SITE_URL + "/contact/"
+    assert "ip" not in incoming["metadata"]  # the Privacy Policy does not allow it
+    codes = [f["field_code"] for f in incoming["_embedded"]["contacts"][0]["custom_fields_values"]]
+    assert ("PHONE" in codes) == phone
+    [(_, note)] = kommo.notes
+    assert contact in note and "/receipt/" not in note
+
+
+def test_the_visitors_ip_goes_to_kommo_only_when_allowed(kommo, send_request, settings):
+    settings.KOMMO_SEND_CLIENT_IP = True
+    send_request(REMOTE_ADDR="203.0.113.9")
+    deliver_now()
+    [created] = [b for m, p, b in kommo.requests if p == "/api/v4/leads/unsorted/forms"]
+    assert created[0]["metadata"]["ip"] == "203.0.113.9"
+
+
+def test_a_lead_queued_before_an_erasure_never_reaches_kommo(kommo, send_request):
+    from agreements.evidence.chain import Context
+    from agreements.evidence.erasure import erase_person
+
+    send_request()
+    erase_person("an@example.com", Context("", "test", None, "", "", None, ""))
+    deliver_now()
+    assert not kommo.leads and not kommo.requests
+
+
+def test_a_hanging_mail_server_does_not_delay_kommo_leads(kommo, live_site, settings):
+    from .test_outbox import HangingServer
+
+    hanging = HangingServer()
+    assert live_site.submit(1).status == 302
+    env = {**live_site.env, "DJANGO_EMAIL_HOST": "127.0.0.1",
+           "DJANGO_EMAIL_PORT": str(hanging.port), "DJANGO_EMAIL_TIMEOUT": "30",
+           "KOMMO_BASE_URL": kommo.url, "KOMMO_TOKEN": TOKEN}  # fmt: skip
+    # The request was queued without Kommo settings: queue its lead as a configured site would.
+    queued = live_site.manage("shell", "-c", (
+        "from agreements.models import OutboxMessage, Submission\n"
+        "s = Submission.objects.get()\n"
+        f"OutboxMessage.objects.create(key='kommo:'+s.reference, kind='kommo_lead', "
+        f"recipient='{kommo.url}', channel='kommo', submission=s)\n"
+    ))  # fmt: skip
+    assert queued.returncode == 0, queued.stderr
+    worker = subprocess.Popen(
+        [sys.executable, "manage.py", "deliver", "--interval", "0.1"], cwd=settings.BASE_DIR,
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 10  # the mail server would hold one lane for 30 s
+        while not kommo.notes and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert kommo.leads and kommo.notes, "the lead waited behind the hanging mail server"
+    finally:
+        worker.terminate()
+        worker.wait(timeout=40)
+        hanging.close()
+
+
+def test_the_pace_towards_kommo_is_shared_by_every_worker_process(kommo, live_site, settings):
+    calls = (
+        "from agreements.outbox import kommo\n"
+        "for _ in range(8):\n"
+        "    kommo.call('GET', '/api/v4/leads?query=KG-PACE')\n"
+    )
+    env = {**live_site.env, "KOMMO_BASE_URL": kommo.url, "KOMMO_TOKEN": TOKEN,
+           "KOMMO_REQUESTS_PER_SECOND": "4"}  # fmt: skip
+    workers = [
+        subprocess.Popen(
+            [sys.executable, "manage.py", "shell", "-c", calls],
+            cwd=settings.BASE_DIR,
+            env=env,
+            stderr=subprocess.PIPE,
+        )  # fmt: skip
+        for _ in range(2)
+    ]
+    for worker in workers:
+        assert worker.wait(timeout=60) == 0, worker.stderr.read()
+    assert len(kommo.requests) == 16
+    # 16 calls at 4 a second between them span more than 2 s (two processes each keeping
+    # its own pace would span about 1 s); no second holds more than the limit, give or
+    # take one call crossing its boundary on the way.
+    assert max(kommo.times) - min(kommo.times) > 1.9
+    per_second = {}
+    for at in kommo.times:
+        per_second[int(at)] = per_second.get(int(at), 0) + 1
+    assert max(per_second.values()) <= 5, per_second

@@ -18,7 +18,7 @@ from django.conf import settings
 from django.core import mail
 from django.core.management import call_command
 
-from agreements.models import AcceptanceEvent, Document, Submission, Version
+from agreements.models import AcceptanceEvent, Document, OutboxMessage, Submission, Version
 
 from .conftest import VALID_REQUEST, form_token
 
@@ -321,3 +321,63 @@ def test_the_emailed_receipt_is_utf8_json_in_every_language(
     statements = [event["record"]["statement"] for event in receipt["events"]]
     assert any(not statement.isascii() for statement in statements)
     assert receipt["reference"] == submission.reference
+
+
+def test_a_withdrawal_typed_in_vietnamese_is_confirmed_in_vietnamese(
+    client, translations, no_fill_delay
+):
+    page = client.get("/contact/")  # the request was sent in English
+    assert (
+        client.post("/contact/", {**VALID_REQUEST, "form_token": form_token(page)}).status_code
+        == 302
+    )
+    mail.outbox.clear()
+    client.post("/vi/consent/withdraw/", {"email": "an@example.com", "scope": "personal_data"})
+    call_command("deliver", "--once")
+    [confirm] = [m for m in mail.outbox if "/consent/withdraw/confirm/" in m.body]
+    with translation_of("vi"):
+        from django.utils.translation import gettext
+
+        assert confirm.subject == gettext("Confirm that you withdraw your consent to KommoGEN")
+    assert confirm.subject != "Confirm that you withdraw your consent to KommoGEN"
+
+
+@pytest.mark.parametrize("language", ["ru", "vi"])
+def test_a_notice_links_the_subscribers_own_language(
+    client, translations, documents, publish, no_fill_delay, language
+):
+    page = client.get(f"/{language}/contact/")
+    data = {**VALID_REQUEST, "form_token": form_token(page), "consent_notifications": "on"}
+    assert client.post(f"/{language}/contact/", data).status_code == 302
+    Submission.objects.update(notifications_confirmed_at=Submission.objects.get().created_at)
+    english = publish(documents["agreement"].source + "\n1.3. Added.\n")
+    mail.outbox.clear()
+    call_command("deliver", "--once")
+    [notice] = [m for m in mail.outbox if m.extra_headers.get("List-Unsubscribe")]
+    assert f"/{language}/agreement/versions/" in notice.body  # their language's pages
+    assert f"{settings.SITE_URL}/agreement/v/{english.number}/" in notice.body  # marked:
+    with translation_of(language):
+        from django.utils.translation import gettext
+
+        assert f"({gettext('in English')})" in notice.body
+    # Once the translation of that version is published, notices link it instead.
+    translated = translate(english, language, TRANSLATED[language][0] + "\n1.3. Новое.\n")
+    notice_text = notice_for(english, Submission.objects.get(), language)
+    assert notice_text == settings.SITE_URL + translated.get_absolute_url()
+
+
+def notice_for(version, submission, language):
+    from django.utils import translation
+
+    from agreements.outbox.messages import COMPOSERS
+
+    message = OutboxMessage(kind="notice", submission=submission, notice_of=version)
+    with translation.override(language):
+        parts = COMPOSERS["notice"](message)
+    return parts["context"]["version_url"]
+
+
+def translation_of(language):
+    from django.utils import translation
+
+    return translation.override(language)

@@ -28,10 +28,18 @@ from .live import free_port
 
 
 class Inbox:
-    """An aiosmtpd handler keeping every message it receives."""
+    """An aiosmtpd handler keeping every message it receives; `unknown` recipients are
+    refused (550), as a mail server refuses an address that does not exist."""
 
     def __init__(self):
-        self.messages, self.peers, self.refuse = [], set(), 0
+        self.messages, self.peers, self.refuse, self.unknown = [], set(), 0, set()
+        self.raw = []
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802
+        if address in self.unknown:
+            return "550 5.1.1 No such user here"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's API)
         self.peers.add(session.peer)  # one per connection
@@ -39,6 +47,7 @@ class Inbox:
             self.refuse -= 1
             return "451 Try again later"
         self.messages.append(email.message_from_bytes(envelope.content, policy=policy.default))
+        self.raw.append(envelope.content)
         return "250 OK"
 
 
@@ -347,3 +356,156 @@ def test_healthz_reports_a_stalled_outbox(client, send_request, settings):
     assert response.status_code == 503 and response.json()["outbox"] == "stalled"
     call_command("deliver", "--once")
     assert client.get("/healthz").status_code == 200
+
+
+def test_a_refused_recipient_fails_at_once_and_the_operator_sees_the_bounce(
+    send_request, smtp_server, settings, admin_client
+):
+    smtp_server.unknown = {"an@example.com"}
+    send_request()
+    call_command("deliver", "--once")
+    receipt = OutboxMessage.objects.get(key__startswith="receipt:")
+    assert receipt.state == "failed" and receipt.attempts == 1  # no retry for an hour
+    assert "550" in receipt.last_error and "Refused" in receipt.last_error
+    assert list(receipt.tries.values_list("outcome", flat=True)) == ["refused"]
+    call_command("deliver", "--once")  # the alert goes out
+    [alert] = [m for m in smtp_server.messages if "needs you" in m["Subject"]]
+    assert alert["To"] == settings.KOMMOGEN_OPERATOR_EMAIL and receipt.key in alert["Subject"]
+    submission = Submission.objects.get()
+    page = admin_client.get(f"/admin/agreements/submission/{submission.pk}/change/")
+    assert "550 5.1.1 No such user here" in page.content.decode()  # the bounce, in words
+
+
+def test_erasure_keeps_sent_messages_sent_and_nothing_erased_is_ever_sent(
+    send_request, smtp_server, admin_client
+):
+    from agreements.evidence.chain import Context
+    from agreements.evidence.erasure import erase_person
+    from agreements.outbox.delivery import claim_next, deliver
+
+    send_request(email="first@example.com")
+    call_command("deliver", "--once")
+    send_request(email="first@example.com", message="Second")  # queued, not sent yet
+    in_flight = claim_next()  # the worker took it, then the person was erased
+    erase_person("first@example.com", Context("", "test", None, "", "", None, ""))
+    states = dict(OutboxMessage.objects.values_list("key", "state"))
+    assert sorted(states.values()) == ["failed", "failed", "sent", "sent"]  # sent stay sent
+    from django.core.mail import get_connection
+
+    assert deliver(OutboxMessage.objects.get(pk=in_flight.pk), get_connection()) is False
+    assert len(smtp_server.messages) == 2  # only the first request's two, before erasure
+    admin_client.post(
+        "/admin/agreements/outboxmessage/",
+        {"action": "retry_messages",
+         "_selected_action": list(OutboxMessage.objects.values_list("pk", flat=True))},
+    )  # fmt: skip
+    call_command("deliver", "--once")
+    assert len(smtp_server.messages) == 2  # erased rows cannot be sent again
+    assert set(OutboxMessage.objects.filter(sent_at__isnull=False).values_list(
+        "state", flat=True)) == {"sent"}  # fmt: skip
+
+
+def test_emails_are_headed_as_automatic_with_a_name_a_reply_to_and_a_utc_date(
+    send_request, smtp_server, settings
+):
+    send_request(name="Trần Thị Bích Ngọc", email="ngoc@example.com")
+    call_command("deliver", "--once")
+    by_recipient = {m["To"]: m for m in smtp_server.messages}
+    operator, visitor = (
+        by_recipient[settings.KOMMOGEN_OPERATOR_EMAIL],
+        by_recipient["ngoc@example.com"],
+    )
+    for message in (operator, visitor):
+        assert message["Auto-Submitted"] == "auto-generated"
+        assert message["From"] == f"KommoGEN <{settings.DEFAULT_FROM_EMAIL}>"
+        assert message["Date"].endswith("+0000")
+    assert operator["Reply-To"] == "ngoc@example.com"  # the operator answers the visitor
+    assert visitor["Reply-To"] == settings.KOMMOGEN_REPLY_TO == settings.KOMMOGEN_OPERATOR_EMAIL
+    for raw in smtp_server.raw:
+        headers = raw.split(b"\r\n\r\n", 1)[0].decode("ascii")
+        for word in re.findall(r"=\?[^?]+\?[bBqQ]\?[^?]*\?=", headers):
+            assert len(word) <= 75, word  # RFC 2047
+
+
+def test_the_deployment_guide_asks_for_dkim_over_list_unsubscribe_and_an_https_site():
+    from django.conf import settings
+
+    guide = (settings.BASE_DIR / "docs" / "deploy.md").read_text(encoding="utf-8")
+    assert "DKIM" in guide and "List-Unsubscribe" in guide and "RFC 8058" in guide
+    assert "`KOMMOGEN_SITE_URL` must be `https://" in guide
+
+
+class LockingInbox(Inbox):
+    """A mail server that, as it takes a notice, has another process hold the database's
+    write lock for a while: the worker must still pair the notice with its event."""
+
+    def __init__(self, database_url):
+        super().__init__()
+        self.database_url, self.held = database_url, threading.Event()
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802
+        if b"version 2" in envelope.content and not self.held.is_set():
+            self.held.set()
+            ready = threading.Event()
+            threading.Thread(target=self.hold, args=(ready,), daemon=True).start()
+            ready.wait(5)
+        return await super().handle_DATA(server, session, envelope)
+
+    def hold(self, ready, seconds=2.5):
+        if self.database_url.startswith("sqlite"):
+            other = sqlite3.connect(self.database_url.removeprefix("sqlite:///"),
+                                    isolation_level=None)  # fmt: skip
+            other.execute("BEGIN EXCLUSIVE")
+            ready.set()
+            time.sleep(seconds)
+            other.execute("ROLLBACK")
+            other.close()
+            return
+        import psycopg
+
+        with psycopg.connect(self.database_url) as other:
+            other.execute("LOCK TABLE agreements_outboxmessage, agreements_acceptanceevent "
+                          "IN ACCESS EXCLUSIVE MODE")  # fmt: skip
+            ready.set()
+            time.sleep(seconds)
+            other.rollback()
+
+
+SUBSCRIBE_AND_PUBLISH = """
+from django.utils import timezone
+from agreements.models import OutboxMessage, Submission, Version
+Submission.objects.update(notifications_confirmed_at=timezone.now())
+OutboxMessage.objects.update(state="sent")
+latest = Version.objects.published().filter(document__slug="agreement", language="en").latest(
+    "number")
+draft = latest.new_draft()
+draft.source = latest.source + "\\n12.1. Requests are answered within one working day.\\n"
+draft.save()
+draft.publish(summary="Answer time (12.1).")
+print(OutboxMessage.objects.filter(kind="notice").count())
+"""
+
+
+def test_a_notice_delivered_while_the_database_is_locked_still_gets_its_event(live_site, settings):
+    assert live_site.submit(1, consent_notifications="on").status == 302
+    assert live_site.shell(SUBSCRIBE_AND_PUBLISH) == "1"
+    inbox, port = LockingInbox(live_site.env["DATABASE_URL"]), free_port()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    env = {**live_site.env, "KOMMOGEN_SQLITE_BUSY_TIMEOUT": "1",
+           "DJANGO_EMAIL_HOST": "127.0.0.1", "DJANGO_EMAIL_PORT": str(port)}  # fmt: skip
+    try:
+        worker = subprocess.run(
+            [sys.executable, "manage.py", "deliver", "--once"], cwd=settings.BASE_DIR,
+            env=env, capture_output=True, text=True, timeout=120,
+        )  # fmt: skip
+    finally:
+        controller.stop()
+    assert inbox.held.is_set() and len(inbox.messages) == 1
+    assert worker.returncode == 0, worker.stderr
+    state = live_site.shell(
+        "from agreements.models import AcceptanceEvent, OutboxMessage; "
+        "print(OutboxMessage.objects.get(kind='notice').state, "
+        "AcceptanceEvent.objects.filter(kind='notified').count())"
+    )
+    assert state == "sent 1"

@@ -8,7 +8,7 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from ..documents import converters  # noqa: F401 (registers the URL types admin's URLs use)
@@ -50,7 +50,7 @@ class SubmissionAdmin(ReadOnlyAdmin):
     date_hierarchy = "created_at"
     inlines = [EventInline]
     actions = ["erase_personal_data"]
-    readonly_fields = ["evidence_sheet_link", "person_history_link"]
+    readonly_fields = ["evidence_sheet_link", "person_history_link", "deliveries"]
 
     @admin.display(description=_("Emails"))
     def messages_state(self, obj):
@@ -59,6 +59,19 @@ class SubmissionAdmin(ReadOnlyAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("messages")
+
+    @admin.display(description=_("Emails and lead, as delivered"))
+    def deliveries(self, obj):
+        """Each message the request caused and what became of it: a bounced receipt
+        shows here in the receiver's words."""
+        rows = [
+            (message.kind, message.get_state_display(),
+             f" ({message.last_error})" if message.last_error else "")
+            for message in obj.messages.all()
+        ]  # fmt: skip
+        if not rows:
+            return "—"
+        return format_html("<ul>{}</ul>", format_html_join("", "<li>{}: {}{}</li>", rows))
 
     @admin.display(description=_("Evidence sheet"))
     def evidence_sheet_link(self, obj):

@@ -117,7 +117,8 @@ def queue_withdrawal_request(email, reference, scope, context):
     same work whether or not anything matches (one row), so neither the page nor its
     timing tells whether an address or a reference is known."""
     typed = {"email": email, "reference": reference, "scope": scope,
-             "client_ip": context.client_ip, "user_agent": context.user_agent}  # fmt: skip
+             "client_ip": context.client_ip, "user_agent": context.user_agent,
+             "language": context.language}  # fmt: skip
     OutboxMessage.objects.create(
         key=f"withdrawal-request:{secrets.token_hex(8)}", kind=WITHDRAWAL_REQUEST,
         recipient=email, text=json.dumps(typed),
@@ -129,7 +130,8 @@ def resolve_withdrawal_request(message):
     then the row keeps nothing of what was typed."""
     typed = json.loads(message.text)
     with transaction.atomic():
-        context = Context("", "withdraw", None, "", "", typed["client_ip"], typed["user_agent"])
+        context = Context("", "withdraw", None, "", typed.get("language", ""),
+                          typed["client_ip"], typed["user_agent"])  # fmt: skip
         request_withdrawal(typed["email"], typed["reference"], typed["scope"], context)
         OutboxMessage.objects.filter(pk=message.pk).update(
             state=OutboxMessage.State.SENT, sent_at=timezone.now(), recipient="", text=""
@@ -150,6 +152,7 @@ def request_withdrawal(email, reference, scope, context):
         withdrawal = Withdrawal.objects.create(
             email=requests[0].email, submission_reference=reference, scope=scope,
             client_ip=context.client_ip, user_agent=context.user_agent,
+            language=context.language,
         )  # fmt: skip
         withdrawal.submissions.set(requests)
         queue_withdrawal_confirmation(withdrawal)
@@ -171,7 +174,7 @@ def record_withdrawal(submission, scope, statement, context, mailbox=False):
         return existing
     withdrawal = Withdrawal.objects.create(
         email=submission.email, submission_reference=submission.reference, scope=scope,
-        client_ip=context.client_ip, user_agent=context.user_agent,
+        client_ip=context.client_ip, user_agent=context.user_agent, language=context.language,
     )  # fmt: skip
     reaches = [submission]
     if mailbox and submission.email_key:

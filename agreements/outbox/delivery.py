@@ -133,15 +133,22 @@ class Refused(Exception):
     refused recipient): trying again cannot help."""
 
 
+def words(text):
+    return text.decode("utf-8", "replace") if isinstance(text, bytes) else str(text)
+
+
 def permanent(error):
     """Whether a failure is the receiver's final word (its Refused form), else None."""
     if isinstance(error, kommo.KommoRefused):
         return Refused(str(error))
     if isinstance(error, smtplib.SMTPRecipientsRefused):
-        return Refused(f"Recipient refused: {error.recipients}")
+        said = "; ".join(
+            f"{address}: {code} {words(text)}" for address, (code, text) in error.recipients.items()
+        )
+        return Refused(f"Recipient refused: {said}")
     code = getattr(error, "smtp_code", 0)
     if isinstance(error, smtplib.SMTPResponseException) and 500 <= code < 600:
-        return Refused(f"SMTP {code}: {error.smtp_error!r}")
+        return Refused(f"SMTP {code} {words(error.smtp_error)}")
     return None
 
 

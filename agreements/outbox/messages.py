@@ -73,10 +73,13 @@ def language_of(message):
     the request (emails to the operator: the site's own, English)."""
     if message.kind in OPERATOR_KINDS:
         return settings.LANGUAGE_CODE
-    submission = message.submission
-    if submission is None and message.withdrawal_id:
-        submission = message.withdrawal.submissions.order_by("-created_at").first()
-    language = submission.language if submission else ""
+    if message.withdrawal_id and message.withdrawal.language:  # the page it was made on
+        language = message.withdrawal.language
+    else:
+        submission = message.submission
+        if submission is None and message.withdrawal_id:
+            submission = message.withdrawal.submissions.order_by("-created_at").first()
+        language = submission.language if submission else ""
     return language if language in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
 
 
@@ -198,16 +201,30 @@ def queue_notices(version):
 
 @composer("notice")
 def notice(message):
+    """In the subscriber's language: its translation of the new version when there is
+    one, else the English text, said to be English, and their language's history page
+    where the translation will appear."""
     version, submission = message.notice_of, message.submission
-    previous = version.number - 1
-    changes = reverse("document_compare", args=[version.document.slug, previous, version.number])
     unsubscribe = links.unsubscribe_url(submission)
+    language = translation.get_language()
+    shown = version
+    if language != version.language:
+        translated = version.translations.published().filter(language=language)
+        shown = translated.order_by("-number").first() or version
+    previous = shown.number - 1
+    slug = shown.document.slug
+    with translation.override(shown.language):
+        changes = reverse("document_compare", args=[slug, previous, shown.number])
+    with translation.override(language):
+        history = reverse("document_history", args=[slug])
     return {
         "subject": _("KommoGEN: {title}, version {number}").format(
             title=version.document.title, number=version.number),
         "template": "agreements/email/notice",
         "context": {"version": version, "unsubscribe_url": unsubscribe,
-                    "version_url": settings.SITE_URL + version.get_absolute_url(),
+                    "version_url": settings.SITE_URL + shown.get_absolute_url(),
+                    "in_english": shown.language != language,
+                    "history_url": settings.SITE_URL + history,
                     "changes_url": settings.SITE_URL + changes if previous else ""},
         "headers": {"List-Unsubscribe": f"<{unsubscribe}>",
                     "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"},
