@@ -4,6 +4,8 @@ documented requests (path, Authorization: Bearer, JSON shape) and plays outages:
 leads."""
 
 import json
+import os
+import signal
 import socket
 import subprocess
 import sys
@@ -29,6 +31,7 @@ class FakeKommo:
     def __init__(self):
         self.leads, self.notes, self.requests, self.outages = {}, [], [], []
         self.times = []  # when each request arrived
+        self.kill_at, self.victim = None, None  # (method, path start, after?), a worker pid
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self.handler())
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
@@ -52,6 +55,25 @@ class FakeKommo:
     def handle(self, request, body):
         self.requests.append((request.command, request.path, body))
         self.times.append(time.time())
+        if (
+            self.kill_at
+            and request.command == self.kill_at[0]
+            and (request.path.startswith(self.kill_at[1]) or request.path.endswith(self.kill_at[1]))
+        ):
+            self.kill_at, after = None, self.kill_at[2]
+            if after:  # Kommo did what was asked; the worker dies before it hears so
+                self.handle_quietly(request, body)
+            os.kill(self.victim, signal.SIGKILL)
+            return
+        return self.respond(request, body)
+
+    def handle_quietly(self, request, body):
+        if request.path == "/api/v4/leads/unsorted/forms":
+            self.create(body)
+        elif request.path.endswith("/notes") and request.command == "POST":
+            self.notes.append((int(request.path.split("/")[4]), body[0]["params"]["text"]))
+
+    def respond(self, request, body):
         if request.headers.get("Authorization") != f"Bearer {TOKEN}":
             return self.answer(request, 401, {"title": "Unauthorized"})
         if self.outages and request.path == "/api/v4/leads/unsorted/forms":
@@ -394,3 +416,56 @@ def test_the_pace_towards_kommo_is_shared_by_every_worker_process(kommo, live_si
     for at in kommo.times:
         per_second[int(at)] = per_second.get(int(at), 0) + 1
     assert max(per_second.values()) <= 5, per_second
+
+
+KOMMO_STEPS = [
+    ("GET", "/api/v4/leads?query=", False),  # killed while searching
+    ("POST", "/api/v4/leads/unsorted/forms", False),  # killed before Kommo made the lead
+    ("POST", "/api/v4/leads/unsorted/forms", True),  # the lead made, the answer never read
+    ("GET", "/notes", False),  # killed while asking for the lead's notes
+    ("POST", "/notes", False),  # killed before the note was added
+    ("POST", "/notes", True),  # the note added, the answer never read
+]
+
+
+@pytest.mark.parametrize(
+    "step", KOMMO_STEPS, ids=lambda s: f"{s[0]} {s[1]} {'after' if s[2] else 'before'}"
+)
+def test_a_worker_killed_at_any_step_of_a_kommo_send_makes_one_lead_with_one_note(
+    kommo, live_site, settings, step
+):
+    assert live_site.submit(1).status == 302
+    queued = live_site.manage("shell", "-c", (
+        "from agreements.models import OutboxMessage, Submission\n"
+        "s = Submission.objects.get()\n"
+        f"OutboxMessage.objects.create(key='kommo:'+s.reference, kind='kommo_lead', "
+        f"recipient='{kommo.url}', channel='kommo', submission=s)\n"
+    ))  # fmt: skip
+    assert queued.returncode == 0, queued.stderr
+    if step[:2] == ("GET", "/notes"):
+        # Only a lead found by the search is asked for its notes: Kommo holds one.
+        reference = live_site.shell("from agreements.models import Submission; "
+                                    "print(Submission.objects.get().reference)")  # fmt: skip
+        kommo.leads[1000] = f"{reference}: CRM audit"
+    env = {**live_site.env, "KOMMO_BASE_URL": kommo.url, "KOMMO_TOKEN": TOKEN,
+           "KOMMOGEN_OUTBOX_LEASE_SECONDS": "1"}  # fmt: skip
+    command = [sys.executable, "manage.py", "deliver", "--channel", "kommo", "--interval", "0.2"]
+    first = subprocess.Popen(command, cwd=settings.BASE_DIR, env=env,
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    kommo.kill_at, kommo.victim = step, first.pid
+    assert first.wait(timeout=30) == -signal.SIGKILL
+    again = subprocess.Popen(command, cwd=settings.BASE_DIR, env=env,
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    state = (
+        "from agreements.models import OutboxMessage; "
+        "print(OutboxMessage.objects.get(channel='kommo').state)"
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and live_site.shell(state) != "sent":
+            time.sleep(0.2)
+    finally:
+        again.terminate()
+        again.wait(timeout=30)
+    assert live_site.shell(state) == "sent"
+    assert len(kommo.leads) == 1 and len(kommo.notes) == 1, (kommo.leads, kommo.notes)
