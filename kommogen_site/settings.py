@@ -346,7 +346,7 @@ KOMMO_REQUESTS_PER_SECOND = env_int("KOMMO_REQUESTS_PER_SECOND", 6)
 # when the Privacy Policy in force says so (it does not today).
 KOMMO_SEND_CLIENT_IP = env_bool("KOMMO_SEND_CLIENT_IP", False)
 
-# Email: the console by default; SMTP when DJANGO_EMAIL_HOST is set.
+# Email: files under var/mail/ by default; SMTP when DJANGO_EMAIL_HOST is set.
 KOMMOGEN_OPERATOR_EMAIL = os.environ.get("KOMMOGEN_OPERATOR_EMAIL", "gen@kommogen.com")
 # The messengers the operator answers on, shown on the home and contact pages when set:
 # a Telegram username, and WhatsApp and Zalo phone numbers with their country code.
@@ -360,11 +360,14 @@ KOMMOGEN_FROM_NAME = os.environ.get("KOMMOGEN_FROM_NAME", "KommoGEN")
 KOMMOGEN_REPLY_TO = os.environ.get("KOMMOGEN_REPLY_TO", "") or KOMMOGEN_OPERATOR_EMAIL
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 EMAIL_HOST = os.environ.get("DJANGO_EMAIL_HOST", "")
+# Without a mail server, each email is a file under var/mail/ (kommogen_site/mail.py):
+# nothing personal is printed to the output.
 EMAIL_BACKEND = (
     "django.core.mail.backends.smtp.EmailBackend"
     if EMAIL_HOST
-    else "django.core.mail.backends.console.EmailBackend"
+    else "kommogen_site.mail.DevelopmentMailbox"
 )
+EMAIL_FILE_PATH = Path(os.environ.get("KOMMOGEN_MAIL_DIR") or VAR_DIR / "mail")
 EMAIL_PORT = env_int("DJANGO_EMAIL_PORT", 587)
 EMAIL_HOST_USER = os.environ.get("DJANGO_EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("DJANGO_EMAIL_HOST_PASSWORD", "")

@@ -115,6 +115,17 @@ def test_the_site_role_cannot_disable_triggers_update_or_delete_events(tmp_path)
             env=site_env, capture_output=True, text=True, timeout=300,
         )  # fmt: skip
         assert recorded.returncode == 0, recorded.stderr
+        # ON CONFLICT DO UPDATE is an UPDATE: the site's role may not (grants), and not
+        # even the owner gets past the triggers, on every append-only table.
+        upsert = ("INSERT INTO {table} SELECT * FROM {table} ORDER BY id LIMIT 1 "
+                  "ON CONFLICT (id) DO UPDATE SET {column} = excluded.{column}")  # fmt: skip
+        with psycopg.connect(site_url, autocommit=True) as site:
+            with pytest.raises(psycopg.errors.InsufficientPrivilege):
+                site.execute(upsert.format(table="agreements_acceptanceevent", column="statement"))
+        with psycopg.connect(owner_url, autocommit=True) as owner:
+            for table, column in UPSERTED.items():
+                with pytest.raises(psycopg.errors.IntegrityConstraintViolation, match="cannot be"):
+                    owner.execute(upsert.format(table=table, column=column))
         for url, allowed in ((site_url, False), (signer_url, True)):
             signed = subprocess.run(
                 [sys.executable, "manage.py", "make_checkpoint"], cwd=settings.BASE_DIR,
@@ -125,6 +136,12 @@ def test_the_site_role_cannot_disable_triggers_update_or_delete_events(tmp_path)
             assert allowed or "permission denied" in signed.stderr
         assert "Checkpoint 1," in signed.stdout
 
+
+# A column of each append-only table (with rows by then) to upsert over.
+UPSERTED = {
+    "agreements_acceptanceevent": "statement", "agreements_version": "source",
+    "agreements_contentload": "file_name",
+}  # fmt: skip
 
 # An event appended as the site appends one, with the site's role.
 RECORD_AN_EVENT = """

@@ -509,3 +509,34 @@ def test_a_notice_delivered_while_the_database_is_locked_still_gets_its_event(li
         "AcceptanceEvent.objects.filter(kind='notified').count())"
     )
     assert state == "sent 1"
+
+
+def test_without_a_mail_server_emails_go_to_private_files_and_the_output_names_no_one(
+    send_request, settings, tmp_path, capsys
+):
+    settings.EMAIL_BACKEND = "kommogen_site.mail.DevelopmentMailbox"
+    settings.EMAIL_FILE_PATH = tmp_path / "mail"
+    send_request(name="Zoë Quixotic", email="zoe.private@example.org")
+    call_command("deliver", "--once")
+    output = capsys.readouterr().out
+    files = sorted((tmp_path / "mail").glob("*.eml"))
+    assert len(files) == 2  # one file per message
+    for path in files:
+        assert oct(path.stat().st_mode & 0o777) == "0o600"  # the owner's only
+    assert oct((tmp_path / "mail").stat().st_mode & 0o777) == "0o700"
+    parsed = [email.message_from_bytes(p.read_bytes(), policy=policy.default) for p in files]
+    [visitor] = [m for m in parsed if m["To"] == "zoe.private@example.org"]
+    assert "/receipt/" in visitor.get_body(("plain",)).get_content()  # the whole message
+    assert output.count("Email to 1 recipient(s)") == 2
+    for private in ("zoe.private", "Quixotic", "/receipt/", "Нужен аудит"):
+        assert private not in output
+
+
+def test_make_runs_default_is_the_private_mailbox_not_the_console():
+    result = subprocess.run(
+        [sys.executable, "manage.py", "shell", "-c",
+         "from django.conf import settings; print(settings.EMAIL_BACKEND)"],
+        cwd=settings_dir(), capture_output=True, text=True, timeout=60,
+        env={k: v for k, v in __import__("os").environ.items() if k != "DJANGO_EMAIL_HOST"},
+    )  # fmt: skip
+    assert result.stdout.strip().splitlines()[-1] == "kommogen_site.mail.DevelopmentMailbox"

@@ -41,6 +41,7 @@ def refused(match):
 
 def drop_tree_triggers():
     drop_checkpoint_triggers()
+    drop_triggers("0020_append_only_for_every_connection")
 
 
 def test_an_honest_log_is_signed_and_its_state_kept_outside_the_database(signed, settings):
@@ -60,7 +61,7 @@ def test_events_rewritten_after_the_last_checkpoint_are_not_signed(signed):
 def test_the_newest_checkpoints_deleted_and_the_log_rewritten_are_not_signed(signed, send_request):
     make_checkpoint()
     send_request(email="fourth@example.com")
-    drop_checkpoint_triggers()
+    drop_tree_triggers()
     sql("DELETE FROM agreements_checkpoint WHERE tree_size = 9")
     sql("DELETE FROM agreements_merklenode")
     rewrite_chain_from(7)

@@ -33,7 +33,8 @@ from agreements.evidence.checkpoints import checkpoint_text
 from agreements.models import AcceptanceEvent, Checkpoint
 with connection.cursor() as cursor:
     for migration in ("0004_acceptance_events_are_append_only",
-                      "0017_merkle_tree_and_checkpoints"):
+                      "0017_merkle_tree_and_checkpoints",
+                      "0020_append_only_for_every_connection"):
         for statement in import_module(f"agreements.migrations.{migration}").DROP[
                 connection.vendor]:
             cursor.execute(statement)
