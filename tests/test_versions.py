@@ -78,3 +78,18 @@ def test_a_new_draft_starts_from_a_published_text(publish):
     version = publish(AGREEMENT_TEXT)
     draft = version.new_draft()
     assert draft.number is None and draft.source == version.source
+
+
+def test_the_current_versions_are_asked_of_the_database_every_time_and_kept_only_when_published(
+    publish, django_assert_num_queries
+):
+    from agreements.models import Version
+
+    first = publish()
+    slugs = ["agreement"]
+    assert Version.objects.current_of_each(slugs)["agreement"] == first
+    with django_assert_num_queries(1):  # which one is current: asked; the object: kept
+        assert Version.objects.current_of_each(slugs)["agreement"].fingerprint == first.fingerprint
+    second = publish(AGREEMENT_TEXT + "\n1.3. Added.\n")  # as another process would
+    with django_assert_num_queries(2):  # the new one is read once
+        assert Version.objects.current_of_each(slugs)["agreement"] == second

@@ -136,10 +136,14 @@ early_answers = {}
 
 
 def forget():
-    """Drop what this process remembers (after a publication)."""
+    """Drop what this process remembers (after a publication; between tests, whose
+    databases reuse primary keys)."""
+    from .models import published_version  # models use this module: it comes in here
+
     _states.clear()
     _pages.clear()
     early_answers.clear()
+    published_version.cache_clear()
 
 
 # Digested when this module is imported: with gunicorn's preload_app, in the master, so
