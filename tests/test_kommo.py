@@ -357,6 +357,18 @@ def test_a_lead_queued_before_an_erasure_never_reaches_kommo(kommo, send_request
     assert not kommo.leads and not kommo.requests
 
 
+def queue_the_lead(live_site, kommo):
+    """The live site's request was queued without Kommo settings: its lead, as a site
+    configured for Kommo would have queued it."""
+    queued = live_site.manage("shell", "-c", (
+        "from agreements.models import OutboxMessage, Submission\n"
+        "s = Submission.objects.get()\n"
+        f"OutboxMessage.objects.create(key='kommo:'+s.reference, kind='kommo_lead', "
+        f"recipient='{kommo.url}', channel='kommo', submission=s)\n"
+    ))  # fmt: skip
+    assert queued.returncode == 0, queued.stderr
+
+
 def test_a_hanging_mail_server_does_not_delay_kommo_leads(kommo, live_site, settings):
     from .test_outbox import HangingServer
 
@@ -365,14 +377,7 @@ def test_a_hanging_mail_server_does_not_delay_kommo_leads(kommo, live_site, sett
     env = {**live_site.env, "DJANGO_EMAIL_HOST": "127.0.0.1",
            "DJANGO_EMAIL_PORT": str(hanging.port), "DJANGO_EMAIL_TIMEOUT": "30",
            "KOMMO_BASE_URL": kommo.url, "KOMMO_TOKEN": TOKEN}  # fmt: skip
-    # The request was queued without Kommo settings: queue its lead as a configured site would.
-    queued = live_site.manage("shell", "-c", (
-        "from agreements.models import OutboxMessage, Submission\n"
-        "s = Submission.objects.get()\n"
-        f"OutboxMessage.objects.create(key='kommo:'+s.reference, kind='kommo_lead', "
-        f"recipient='{kommo.url}', channel='kommo', submission=s)\n"
-    ))  # fmt: skip
-    assert queued.returncode == 0, queued.stderr
+    queue_the_lead(live_site, kommo)
     worker = subprocess.Popen(
         [sys.executable, "manage.py", "deliver", "--interval", "0.1"], cwd=settings.BASE_DIR,
         env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
@@ -435,13 +440,7 @@ def test_a_worker_killed_at_any_step_of_a_kommo_send_makes_one_lead_with_one_not
     kommo, live_site, settings, step
 ):
     assert live_site.submit(1).status == 302
-    queued = live_site.manage("shell", "-c", (
-        "from agreements.models import OutboxMessage, Submission\n"
-        "s = Submission.objects.get()\n"
-        f"OutboxMessage.objects.create(key='kommo:'+s.reference, kind='kommo_lead', "
-        f"recipient='{kommo.url}', channel='kommo', submission=s)\n"
-    ))  # fmt: skip
-    assert queued.returncode == 0, queued.stderr
+    queue_the_lead(live_site, kommo)
     if step[:2] == ("GET", "/notes"):
         # Only a lead found by the search is asked for its notes: Kommo holds one.
         reference = live_site.shell("from agreements.models import Submission; "

@@ -3,6 +3,8 @@ can make it agree with itself (rewritten events, deleted or forged checkpoints, 
 or forged tree nodes, another log name) is refused by the site's own signer, with a
 clear message and nothing signed, and caught by verify_evidence."""
 
+import io
+
 import pytest
 from django.core import mail
 from django.core.management import CommandError, call_command
@@ -132,4 +134,34 @@ def test_a_missing_state_file_is_refused_unless_adopted_after_a_full_verificatio
         call_command("make_checkpoint")
     call_command("make_checkpoint", "--adopt")
     assert Checkpoint.objects.order_by("-tree_size").first().tree_size == 9
+    call_command("verify_evidence")
+
+
+def test_an_install_with_checkpoints_under_two_names_keeps_them_and_signs_under_the_first(
+    six_events,  # noqa: F811 (a fixture)
+    send_request,
+    settings,
+):
+    from agreements.evidence import notes
+    from agreements.evidence.checkpoints import checkpoint_text, note_hash
+
+    first = make_checkpoint()
+    signed_state.path().unlink()  # an install from before the signer kept its state
+    send_request(email="third@example.com")
+    server_origin, settings.LOG_ORIGIN = settings.LOG_ORIGIN, "localhost:8000/evidence"
+    size = merkle.extend_tree()  # what make_checkpoint did then, from a shell
+    Checkpoint.objects.create(
+        tree_size=size, root_hash=merkle.root(size).hex(),
+        note=notes.sign_note(checkpoint_text(size, merkle.root(size))),
+        previous_note_hash=note_hash(first.note), made_at=timezone.now(),
+    )  # fmt: skip
+    settings.LOG_ORIGIN = server_origin
+    call_command("make_checkpoint", "--adopt")  # once, on upgrading: verifies, then keeps
+    assert signed_state.load().origin == server_origin  # the first name, pinned
+    out = io.StringIO()
+    call_command("verify_evidence", stdout=out)  # reported, not taken for an edit
+    assert "checkpoint(s) 9 were signed under another log name" in out.getvalue()
+    send_request(email="fourth@example.com")
+    checkpoint = make_checkpoint()
+    assert checkpoint.note.startswith(server_origin + "\n")  # signed under the first name
     call_command("verify_evidence")

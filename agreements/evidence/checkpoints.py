@@ -108,6 +108,13 @@ def timestamp_problem(checkpoint):
     return ""
 
 
+def misnamed_checkpoints():
+    """The sizes of checkpoints signed under another log name than the first's."""
+    notes_ = list(Checkpoint.objects.order_by("tree_size").values_list("tree_size", "note"))
+    first = notes_[0][1].split("\n", 1)[0] if notes_ else ""
+    return [size for size, note in notes_ if note.split("\n", 1)[0] != first]
+
+
 def checkpoint_problems(chain_length):
     """What is wrong with the checkpoints against the chain of `chain_length` events
     (verify_evidence), or "": each one's signature, its root against the chain's own
@@ -120,8 +127,12 @@ def checkpoint_problems(chain_length):
             f"{origin!r}: set KOMMOGEN_SITE_URL (or KOMMOGEN_LOG_ORIGIN) as the server has it"
         )
     roots = merkle.prefix_roots([c.tree_size for c in checkpoints if c.tree_size <= chain_length])
-    previous, vkey = None, notes.verifier_key()
+    previous = None
     for checkpoint in checkpoints:
+        # One signed under another log name (a shell without the server's site URL,
+        # before the name was pinned) is checked under its own name: kept, and reported
+        # by misnamed_checkpoints(), not taken for an edit.
+        vkey = notes.verifier_key(name=checkpoint.note.split("\n", 1)[0])
         try:
             problem = one_checkpoint_problem(checkpoint, previous, roots, vkey, chain_length)
             problem = problem or timestamp_problem(checkpoint)

@@ -47,9 +47,10 @@ def key_id(name, public):
     return hashlib.sha256(name.encode() + b"\n" + ED25519 + public).digest()[:4]
 
 
-def verifier_key():
-    """The public key as C2SP writes it, to publish and to give to verifiers."""
-    name, public = key_name(), public_bytes()
+def verifier_key(name=None):
+    """The public key as C2SP writes it, to publish and to give to verifiers (under the
+    log's name, or another name the same key signed under)."""
+    name, public = name or key_name(), public_bytes()
     return f"{name}+{key_id(name, public).hex()}+{b64(ED25519 + public)}"
 
 

@@ -24,7 +24,7 @@ from .checkpoints import (
     note_hash,
     timestamp,
 )
-from .models import AcceptanceEvent, Checkpoint, MerkleNode
+from .models import AcceptanceEvent, Checkpoint
 from .signed_state import SignedState
 from .verification import verify_chain, verify_events
 
@@ -73,7 +73,7 @@ def adopt():
     for index, event_hash in enumerate(events.values_list("hash", flat=True).iterator(5000)):
         merkle.add_leaf(frontier, index, merkle.leaf_hash(event_hash))
     state = SignedState(
-        origin=newest.note.split("\n", 1)[0], verifier_key=notes.verifier_key(),
+        origin=pinned_origin(), verifier_key=notes.verifier_key(),
         size=newest.tree_size, head_hash=events.last().hash, frontier=frontier,
         note=newest.note,
     )  # fmt: skip
@@ -134,18 +134,12 @@ def check_stored_tree(grown, completed):
         merkle.extend_tree()
     except ValueError as error:
         raise SignerRefused(f"The stored Merkle tree cannot be extended: {error}") from None
-    by_level = {}
-    for node in completed:
-        by_level.setdefault(node.level, {})[node.index] = node.hash
-    for level, expected in by_level.items():
-        stored = MerkleNode.objects.filter(
-            level=level, index__gte=min(expected), index__lte=max(expected)
-        ).values_list("index", "hash")
-        if {index: bytes(value) for index, value in stored} != expected:
-            raise SignerRefused(
-                f"The stored Merkle tree differs from the events' at level {level}: "
-                "a node was edited or forged."
-            )
+    problem, stored = merkle.nodes_problem(completed)
+    if problem or stored != len(completed):
+        raise SignerRefused(
+            f"{problem or 'the stored Merkle tree lacks nodes the events give'}: a node was "
+            "edited or forged."
+        )
     if merkle.stored_size() != grown.size:
         raise SignerRefused("The stored Merkle tree has leaves past the chain's last event.")
 

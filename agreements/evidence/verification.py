@@ -11,7 +11,7 @@ from django.utils import timezone
 from ..documents.models import Version
 from . import signed_state
 from .chain import GENESIS_HASH, hash_record, record, text_of
-from .checkpoints import checkpoint_problems
+from .checkpoints import checkpoint_problems, misnamed_checkpoints
 from .merkle import stored_tree_problem
 from .models import AcceptanceEvent, ChainVerification, Checkpoint
 
@@ -122,6 +122,12 @@ def verify_with_checkpoints():
         return Verification(False, result.count, result.head_hash, None, problem)
     latest = Checkpoint.objects.order_by("-tree_size").first()
     covered = f"; checkpoints OK, the latest covers {latest.tree_size}" if latest else ""
+    misnamed = misnamed_checkpoints()
+    if misnamed:
+        covered += (
+            f"; note: checkpoint(s) {', '.join(map(str, misnamed))} were signed under another "
+            "log name than the first's (kept; later ones are signed under the first)"
+        )
     return Verification(True, result.count, result.head_hash, reason=covered)
 
 
