@@ -394,12 +394,27 @@ def test_a_request_its_events_messages_and_rate_count_are_written_in_one_commit(
     assert Submission.objects.get().messages.count() == 2
 
 
-def test_requests_refused_by_their_form_count_towards_the_rate_limit(send_request, settings):
+def test_a_visitors_mistakes_do_not_count_towards_the_rate_limit_but_bots_do(
+    send_request, settings
+):
     settings.KOMMOGEN_RATE_LIMIT = "2/600"
-    assert send_request(name="").status_code == 400
-    assert send_request(website="https://spam.example").status_code == 400
+    for _ in range(3):  # a visitor who gets a field wrong, three times
+        assert send_request(name="").status_code == 400
+    assert send_request().status_code == 302  # counted: 1
+    assert send_request(website="https://spam.example").status_code == 400  # a trap: 2
     assert send_request().status_code == 429
-    assert Submission.objects.count() == 0
+    assert Submission.objects.count() == 1
+
+
+def test_a_429_shows_the_form_again_with_what_was_typed(send_request, settings):
+    settings.KOMMOGEN_RATE_LIMIT = "1/600"
+    assert send_request().status_code == 302
+    response = send_request(name="Trần Thị Bích", message="Cần tư vấn triển khai Kommo.")
+    page = response.content.decode()
+    assert response.status_code == 429 and response["Retry-After"] == "600"
+    assert "Too many requests" in page and 'role="alert"' in page
+    assert 'value="Trần Thị Bích"' in page and "Cần tư vấn triển khai Kommo." in page
+    assert 'name="form_token"' in page  # it can be sent again as it is, later
 
 
 def test_each_field_error_says_what_to_do(send_request):

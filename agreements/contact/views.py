@@ -8,7 +8,7 @@ from ..documents.languages import reading_language
 from ..documents.models import ENGLISH, Document
 from ..evidence import recording
 from ..evidence.statements import SUBMIT_LABEL, current_form_versions
-from .clients import evidence_context, over_rate_limit, too_many_requests
+from .clients import evidence_context, over_rate_limit, rate_limit_window
 from .forms import ContactForm, safe_page
 from .homepage import home_text, messengers
 
@@ -62,11 +62,14 @@ def contact(request):
         return render_contact(request, ContactForm.blank(versions, page))
     form = ContactForm(request.POST, versions=versions)
     if not form.is_valid():
-        limited = over_rate_limit(request, "contact")
-        return too_many_requests(request) if limited else contact_refused(request, form)
+        # A visitor's mistake in a field costs nothing and counts for nothing; what looks
+        # automated (a filled trap, a forged or hurried form) counts towards the limit.
+        if form.refusal() and over_rate_limit(request, "contact"):
+            return contact_too_many(request, form)
+        return contact_refused(request, form)
     outcome = counted_and_recorded(request, form)
     if outcome is TOO_MANY:
-        return too_many_requests(request)
+        return contact_too_many(request, form)
     if isinstance(outcome, recording.StaleVersions):
         return contact_refused(request, form.mark_stale(), outcome.current)
     if isinstance(outcome, recording.FormAlreadySent):
@@ -75,6 +78,15 @@ def contact(request):
 
 
 TOO_MANY = object()
+
+
+def contact_too_many(request, form):
+    """429, with the form again as the visitor filled it in: people in one office or
+    behind one mobile operator share an address, and their work is not lost."""
+    again = ContactForm.shown_again(request.POST, form.versions, form.page(request.path))
+    response = render_contact(request, again, status=429, too_many=True)
+    response["Retry-After"] = str(rate_limit_window())
+    return response
 
 
 @transaction.atomic
