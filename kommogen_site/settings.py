@@ -285,6 +285,9 @@ PERMISSIONS_POLICY = {
 # Admin login: after AXES_FAILURE_LIMIT failures from one client IP, that IP is locked
 # out for the cool-off time (the IP as found behind KOMMOGEN_TRUSTED_PROXIES).
 AXES_FAILURE_LIMIT = env_int("KOMMOGEN_ADMIN_LOGIN_FAILURES", 5)
+# The sign-in records (IP, browser, the user name typed) are deleted after this many days
+# by the nightly erase_expired_requests.
+KOMMOGEN_LOGIN_RECORDS_DAYS = env_int("KOMMOGEN_LOGIN_RECORDS_DAYS", 30)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("KOMMOGEN_ADMIN_LOCKOUT_MINUTES", 15))
 AXES_LOCKOUT_PARAMETERS = ["ip_address"]
 AXES_CLIENT_IP_CALLABLE = "agreements.contact.clients.login_client"

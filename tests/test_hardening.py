@@ -361,3 +361,51 @@ def read_only_then_writable_on_a_live_site(request):
                 pass
         admin.execute(f'ALTER DATABASE "{name}" RESET default_transaction_read_only')
     assert site.submit(1000).status == 302
+
+
+def test_rate_counters_keep_an_address_only_until_their_window_ends(send_request, settings):
+    from datetime import UTC, datetime
+
+    from agreements.models import RateCounter
+
+    settings.KOMMOGEN_RATE_LIMIT = "5/600"
+    send_request(REMOTE_ADDR="203.0.113.77")
+    [counter] = RateCounter.objects.filter(key__startswith="contact:")
+    assert "203.0.113.77" in counter.key
+    ended = datetime.fromtimestamp((counter.window + 1) * 600 + 1, UTC)
+    RateCounter.forget_old(now=ended - timedelta(seconds=2))  # still its window
+    assert RateCounter.objects.filter(pk=counter.pk).exists()
+    RateCounter.forget_old(now=ended)
+    assert not RateCounter.objects.filter(key__contains="203.0.113.77").exists()
+
+
+def test_the_worker_forgets_ended_rate_windows(send_request, settings):
+    from agreements.models import RateCounter
+    from agreements.outbox import delivery
+
+    send_request(REMOTE_ADDR="203.0.113.78")
+    RateCounter.objects.update(window=1)  # a window long over
+    delivery._last_tidy[0] = 0.0
+    from django.core.management import call_command
+
+    call_command("deliver", "--once")
+    assert not RateCounter.objects.exists()
+
+
+def test_admin_sign_in_records_are_deleted_after_thirty_days(client, db, settings):
+    from axes.models import AccessAttempt, AccessLog
+    from django.core.management import call_command
+
+    User.objects.create_superuser("operator", "op@example.com", "right password")
+    client.post("/admin/login/?next=/admin/", {"username": "operator", "password": "wrong"})
+    client.post(
+        "/admin/login/?next=/admin/", {"username": "operator", "password": "right password"}
+    )
+    assert AccessAttempt.objects.exists() or AccessLog.objects.exists()
+    call_command("erase_expired_requests")
+    assert AccessAttempt.objects.exists() or AccessLog.objects.exists()  # recent: kept
+    old = timezone.now() - timedelta(days=settings.KOMMOGEN_LOGIN_RECORDS_DAYS + 1)
+    AccessAttempt.objects.update(attempt_time=old)
+    AccessLog.objects.update(attempt_time=old)
+    call_command("erase_expired_requests")
+    assert not AccessAttempt.objects.exists() and not AccessLog.objects.exists()

@@ -4,6 +4,7 @@ reference and private receipt address, and the one normalisation of email addres
 import secrets
 import unicodedata
 
+from django.conf import settings
 from django.db import connection, models
 from django.urls import reverse
 from django.utils import timezone
@@ -149,6 +150,21 @@ class RateCounter(models.Model):
 
     def __str__(self):
         return f"{self.key} in window {self.window}: {self.count}"
+
+    @classmethod
+    def forget_old(cls, now=None):
+        """Drop the counters of windows that have ended: an IP address is kept for the
+        rest of its window and no longer (the outbox worker calls this every minute).
+        The Kommo pace counts in one-second windows, the forms' limit in its own."""
+        now = int((now or timezone.now()).timestamp())
+        pace = cls.objects.filter(key__startswith="kommo-pace:")
+        pace.filter(window__lt=now - 1).delete()
+        limit = settings.KOMMOGEN_RATE_LIMIT
+        if limit not in ("", "0"):
+            seconds = int(limit.split("/")[1])
+            cls.objects.exclude(key__startswith="kommo-pace:").filter(
+                window__lt=now // seconds
+            ).delete()
 
     @classmethod
     def hit(cls, key, window):

@@ -23,6 +23,7 @@ from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import OperationalError, connection, connections, transaction
 from django.utils import timezone
 
+from ..contact.models import RateCounter
 from . import kommo
 from .messages import ALERT_KINDS, WITHDRAWAL_REQUEST, compose, queue_operator_alert
 from .models import OutboxAttempt, OutboxMessage
@@ -264,11 +265,22 @@ def failed(message, error, retry_after=None, counted=True):
             queue_operator_alert(message)
 
 
+_last_tidy = [0.0]
+
+
+def tidy_now_and_then():
+    """Once a minute: rate counters of ended windows go (they hold IP addresses)."""
+    if time.monotonic() - _last_tidy[0] >= 60:
+        _last_tidy[0] = time.monotonic()
+        RateCounter.forget_old()
+
+
 def deliver_due(limit=None, stopping=lambda: False, channel=None):
     """Deliver every message due now (of one channel, or all; at most limit, and none
     after stopping() is true), over one connection to the mail server: (sent, failed)."""
     sent = failures = 0
     recover_stalled()
+    tidy_now_and_then()
     mail = get_connection()
     try:
         while (limit is None or sent + failures < limit) and not stopping():

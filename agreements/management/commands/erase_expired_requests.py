@@ -3,6 +3,7 @@
 
 from datetime import timedelta
 
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.utils import timezone
@@ -36,3 +37,14 @@ class Command(BaseCommand):
             f"Erased {len(erased)} request(s) and {blanked} withdrawal(s) older than "
             f"{settings.KOMMOGEN_RETENTION_DAYS} days."
         )
+        self.forget_login_records()
+
+    def forget_login_records(self):
+        """Admin sign-in records (django-axes: IP, browser, what was typed as the user
+        name) are kept KOMMOGEN_LOGIN_RECORDS_DAYS (30), then deleted."""
+        cutoff = timezone.now() - timedelta(days=settings.KOMMOGEN_LOGIN_RECORDS_DAYS)
+        deleted = AccessAttempt.objects.filter(attempt_time__lt=cutoff).delete()[0]
+        deleted += AccessLog.objects.filter(attempt_time__lt=cutoff).delete()[0]
+        deleted += AccessFailureLog.objects.filter(attempt_time__lt=cutoff).delete()[0]
+        self.stdout.write(f"Deleted {deleted} admin sign-in record(s) older than "
+                          f"{settings.KOMMOGEN_LOGIN_RECORDS_DAYS} days.")  # fmt: skip
