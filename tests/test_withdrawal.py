@@ -274,3 +274,17 @@ def test_a_typed_withdrawal_naming_two_mailboxes_reaches_each_only_by_its_own_li
     [victim_mail] = [m for m in mail.outbox if m.to == ["victim@example.com"]
                      and "withdraw" in m.subject]  # fmt: skip
     assert attackers.reference not in victim_mail.body
+
+
+def test_the_withdraw_forms_errors_say_what_to_do_field_by_field(client, db):
+    response = client.post("/consent/withdraw/", {"email": "not-an-address", "reference": "KG-12"})
+    page = response.content.decode()
+    assert response.status_code == 400
+    for expected, field in (
+        ("Enter an email address in the correct format, like name@example.com", "id_email"),
+        ("Enter the reference as it is on your receipt", "id_reference"),
+        ("Choose which consent to withdraw", "id_scope"),
+    ):
+        assert expected in page, expected
+        assert f'id="{field}-error"' in page
+    assert "This field is required" not in page and "Enter a valid" not in page
