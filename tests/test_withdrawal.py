@@ -169,7 +169,10 @@ def test_admin_shows_overdue_withdrawals_and_marks_them_done(admin_client, db):
         {"action": "mark_completed", "_selected_action": [withdrawal.pk]},
     )
     withdrawal.refresh_from_db()
-    assert withdrawal.acknowledged_at and withdrawal.completed_at
+    assert withdrawal.completed_at is None  # the personal-data consent: never by hand
+    call_command("erase_expired_requests")  # the nightly job completes it by erasing
+    withdrawal.refresh_from_db()
+    assert withdrawal.completed_at is not None
     assert "OVERDUE" not in admin_client.get("/admin/agreements/withdrawal/").content.decode()
 
 
@@ -177,7 +180,7 @@ def test_marking_withdrawals_needs_change_permission_and_is_logged(client, db):
     from django.contrib.admin.models import LogEntry
     from django.contrib.auth.models import Permission, User
 
-    withdrawal = Withdrawal.objects.create(email="a@example.com", scope="personal_data")
+    withdrawal = Withdrawal.objects.create(email="a@example.com", scope="notifications")
     viewer = User.objects.create_user("viewer", password="pw", is_staff=True)
     viewer.user_permissions.add(Permission.objects.get(codename="view_withdrawal"))
     client.force_login(viewer)
@@ -288,3 +291,27 @@ def test_the_withdraw_forms_errors_say_what_to_do_field_by_field(client, db):
         assert expected in page, expected
         assert f'id="{field}-error"' in page
     assert "This field is required" not in page and "Enter a valid" not in page
+
+
+def test_a_withdrawn_personal_data_consent_is_completed_by_erasing_the_request(
+    client, send_request
+):
+    from agreements.evidence.erasure import WITHDRAWN_STATEMENT
+
+    receipt = send_request(email="leaving@example.com", consent_notifications="on")["Location"]
+    client.post(receipt + "withdraw/", {"scope": "notifications"})
+    notifications = Withdrawal.objects.get(scope="notifications")
+    assert notifications.completed_at == notifications.confirmed_at  # notices stop at once
+    client.post(receipt + "withdraw/", {"scope": "personal_data"})
+    withdrawal = Withdrawal.objects.get(scope="personal_data")
+    assert withdrawal.confirmed_at and withdrawal.completed_at is None
+    assert Submission.objects.get().erased_at is None  # until the nightly job
+    call_command("erase_expired_requests")
+    submission, withdrawal = Submission.objects.get(), Withdrawal.objects.get(pk=withdrawal.pk)
+    assert submission.erased_at and submission.email == "" and withdrawal.email == ""
+    erased = AcceptanceEvent.objects.get(kind="erased")
+    assert erased.submission == submission and erased.statement == WITHDRAWN_STATEMENT
+    assert withdrawal.completed_at and not withdrawal.is_overdue()
+    assert verification.verify_chain().ok
+    call_command("erase_expired_requests")  # once
+    assert AcceptanceEvent.objects.filter(kind="erased").count() == 1

@@ -101,3 +101,32 @@ def erase_typed_withdrawals(key):
     OutboxMessage.objects.filter(pk__in=mine).update(
         **BLANK_MESSAGE, erased_at=timezone.now(), state=OutboxMessage.State.FAILED
     )
+
+
+WITHDRAWN_STATEMENT = (
+    "The personal data of this request was erased: the person withdrew their consent to "
+    "its processing."
+)
+
+
+def erase_withdrawn(context):
+    """Every confirmed withdrawal of the personal-data consent not yet completed: the
+    requests it applies to are erased (each with its event, and the operator asked to
+    delete a Kommo lead), its own address, IP and browser are blanked, and it is
+    completed, by this and nothing else. Run every night: within the 15 days the
+    Privacy Policy promises. The withdrawals completed."""
+    pending = Withdrawal.objects.filter(
+        scope=Withdrawal.Scope.PERSONAL_DATA, confirmed_at__isnull=False,
+        completed_at__isnull=True,
+    )  # fmt: skip
+    completed = []
+    for withdrawal in pending:
+        with transaction.atomic():
+            for submission in withdrawal.submissions.filter(erased_at__isnull=True):
+                erase_submission(submission, context, statement=WITHDRAWN_STATEMENT)
+            Withdrawal.objects.filter(pk=withdrawal.pk).update(
+                email="", email_key="", client_ip=None, user_agent="",
+                completed_at=timezone.now(),
+            )  # fmt: skip
+            completed.append(withdrawal.reference)
+    return completed

@@ -190,7 +190,13 @@ def confirm_withdrawal(withdrawal, statement, context):
     if withdrawal.confirmed_at:
         return withdrawal
     now = chain_time()
-    Withdrawal.objects.filter(pk=withdrawal.pk).update(confirmed_at=now)
+    # Notifications stop at once (no notice goes to a withdrawn request): completed now.
+    # A withdrawal of the personal-data consent is completed by the erasure it causes
+    # (erasure.erase_withdrawn, every night), never by hand.
+    notifications = withdrawal.scope == Withdrawal.Scope.NOTIFICATIONS
+    Withdrawal.objects.filter(pk=withdrawal.pk).update(
+        confirmed_at=now, completed_at=now if notifications else None
+    )
     withdrawal.confirmed_at = now
     digests = subject_digests(
         withdrawal.salt, email=withdrawal.email, client_ip=context.client_ip,

@@ -57,9 +57,12 @@ class WithdrawalAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Mark as completed"), permissions=["change"])
     def mark_completed(self, request, queryset):
+        """Only what a person completes by hand: a withdrawal of the personal-data consent
+        is completed by the erasure it causes (nightly), never marked."""
+        by_hand = queryset.exclude(scope=Withdrawal.Scope.PERSONAL_DATA)
         with transaction.atomic():
-            self.mark(request, queryset, "acknowledged_at", "Marked as acknowledged.")
-            marked = self.mark(request, queryset, "completed_at", "Marked as completed.")
+            self.mark(request, by_hand, "acknowledged_at", "Marked as acknowledged.")
+            marked = self.mark(request, by_hand, "completed_at", "Marked as completed.")
         self.message_user(
             request, _("Marked {count} withdrawal(s) as completed.").format(count=marked)
         )

@@ -1,5 +1,7 @@
-"""Erase the personal data of requests and withdrawals older than the retention period
-(KOMMOGEN_RETENTION_DAYS, as the Privacy Policy states); deploy/ runs it every night."""
+"""Every night (deploy/): complete the withdrawals of the personal-data consent by erasing
+their requests, erase the personal data of requests and withdrawals older than the
+retention period (KOMMOGEN_RETENTION_DAYS, as the Privacy Policy states), and delete old
+admin sign-in records."""
 
 from datetime import timedelta
 
@@ -9,7 +11,7 @@ from django.core.management.base import BaseCommand
 from django.utils import timezone
 
 from agreements.evidence.chain import Context
-from agreements.evidence.erasure import erase_submission
+from agreements.evidence.erasure import erase_submission, erase_withdrawn
 from agreements.evidence.statements import EXPIRED_STATEMENT
 from agreements.models import Submission, Withdrawal
 
@@ -23,6 +25,9 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         cutoff = timezone.now() - timedelta(days=settings.KOMMOGEN_RETENTION_DAYS)
         context = Context("", "erase_expired_requests command", None, "", "", None, "")
+        withdrawn = erase_withdrawn(context)
+        self.stdout.write(f"Completed {len(withdrawn)} withdrawal(s) of the personal-data "
+                          "consent by erasing their requests.")  # fmt: skip
         expired = Submission.objects.filter(created_at__lt=cutoff, erased_at__isnull=True)
         erased = [
             s.reference
