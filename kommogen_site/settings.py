@@ -332,6 +332,9 @@ KOMMOGEN_RETENTION_DAYS = env_int("KOMMOGEN_RETENTION_DAYS", 3 * 365)
 # The outbox worker (manage.py deliver) gives up on a message after this many attempts
 # (30 s, 1, 2, 4 … minutes apart, at most 6 hours); admin shows it and can retry it.
 KOMMOGEN_OUTBOX_MAX_ATTEMPTS = env_int("KOMMOGEN_OUTBOX_MAX_ATTEMPTS", 8)
+# The consent (7.1) promises notifications at most twice a month to one address: a
+# third waits for the next month (held, never dropped).
+KOMMOGEN_NOTICES_PER_MONTH = env_int("KOMMOGEN_NOTICES_PER_MONTH", 2)
 # A message left "sending" this long (the worker died mid-send) is recovered: a Kommo lead
 # is tried again (it searches first), an email is marked failed for the operator to check.
 KOMMOGEN_OUTBOX_LEASE_SECONDS = env_int("KOMMOGEN_OUTBOX_LEASE_SECONDS", 15 * 60)

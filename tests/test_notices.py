@@ -86,3 +86,29 @@ def test_a_new_version_is_announced_to_confirmed_subscribers_only_with_one_click
     publish(AGREEMENT_TEXT + "\n9.9. Another clause.\n")
     assert not OutboxMessage.objects.filter(key__startswith="notice:", notice_of__number=3)
     assert verification.verify_chain().ok
+
+
+def test_notifications_go_out_at_most_twice_a_month_a_third_waits_for_the_next(
+    client, send_request, publish
+):
+    from datetime import UTC, datetime
+
+    import time_machine
+
+    with time_machine.travel(datetime(2027, 3, 30, 12, tzinfo=UTC), tick=False):
+        send_request(email="reader@example.com", consent_notifications="on")
+        subscriber = Submission.objects.get()
+        [confirm] = [m for m in delivered(subscriber.email) if "Confirm" in m.subject]
+        client.post("/" + link(confirm.body, "confirm").split("://", 1)[1].split("/", 1)[1])
+        for clause in ("9.1", "9.2", "9.3"):  # three versions in one day
+            publish(AGREEMENT_TEXT + f"\n{clause}. A new clause.\n")
+        mail.outbox.clear()
+        call_command("deliver", "--once")
+        assert len([m for m in mail.outbox if "version" in m.subject]) == 2
+        held = OutboxMessage.objects.get(kind="notice", state="pending")
+        assert held.next_attempt_at == datetime(2027, 4, 1, tzinfo=UTC) and held.attempts == 0
+        assert AcceptanceEvent.objects.filter(kind="notified").count() == 2
+    with time_machine.travel(datetime(2027, 4, 1, 0, 1, tzinfo=UTC), tick=False):
+        call_command("deliver", "--once")
+        assert len([m for m in mail.outbox if "version" in m.subject]) == 3  # held, not lost
+        assert AcceptanceEvent.objects.filter(kind="notified").count() == 3

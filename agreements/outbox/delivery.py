@@ -176,6 +176,8 @@ def deliver(message, mail):
         return True
     if erased_since_queued(message):
         return skipped(message)
+    if held_for_next_month(message):
+        return False
     try:
         if not message.text:  # worded now, not in the request that queued it
             compose(message)
@@ -222,6 +224,33 @@ def until_written(write, tries=60, pause=1.0):
                 raise
             connections.close_all()
             time.sleep(pause)
+
+
+def start_of_next_month(moment):
+    first = moment.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    return (first + timedelta(days=32)).replace(day=1)
+
+
+def held_for_next_month(message, now=None):
+    """The consent promises notifications at most KOMMOGEN_NOTICES_PER_MONTH (2) a month
+    to one address: one more waits for the first day of the next month (UTC). It is
+    held, never dropped, and the wait is no failed attempt."""
+    if message.kind != "notice":
+        return False
+    now = now or timezone.now()
+    month = now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    sent = OutboxMessage.objects.filter(
+        kind="notice", recipient=message.recipient, state=OutboxMessage.State.SENT,
+        sent_at__gte=month,
+    ).count()  # fmt: skip
+    if sent < settings.KOMMOGEN_NOTICES_PER_MONTH:
+        return False
+    OutboxMessage.objects.filter(pk=message.pk).update(
+        state=OutboxMessage.State.PENDING, attempts=message.attempts - 1,
+        next_attempt_at=start_of_next_month(now),
+        last_error="Held: this address had its notifications for this month.",
+    )  # fmt: skip
+    return True
 
 
 def skipped(message):
