@@ -88,6 +88,8 @@ class Site:
             "DATABASE_URL": database_url,
             "DJANGO_STATIC_ROOT": str(workdir / "static"),
             "BENCH_REFERENCE_FILE": str(workdir / "agreement.html"),
+            # The signer's state beside this site's own database, outside it.
+            "KOMMOGEN_SIGNER_STATE_FILE": str(workdir / "signer-state.json"),
             # Lifted by settings for the bench, as an operator could; no bench-only code path.
             "KOMMOGEN_RATE_LIMIT": "0",
             "KOMMOGEN_MIN_FILL_SECONDS": "0",

@@ -86,7 +86,7 @@ def test_events_dropped_at_the_signed_head_are_not_signed_over(signed):
 def test_a_gap_in_the_new_events_is_not_signed(signed):
     drop_triggers()
     sql("DELETE FROM agreements_acceptanceevent WHERE position = 7")
-    refused("the chain has a gap before event 8|[Tt]he chain has a gap before event 8")
+    refused("gap before (event|position) 8")
 
 
 def test_an_edited_stored_leaf_is_not_signed_over(signed):

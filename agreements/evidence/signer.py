@@ -98,50 +98,53 @@ def current_state(adopting=False):
     return SignedState(origin=settings.LOG_ORIGIN, verifier_key=notes.verifier_key())
 
 
-def new_events(state):
-    """[(position, hash)] of the events after the signed size, each checked: contiguous,
-    linked to the signed head and to each other, its content matching its hash."""
-    events = AcceptanceEvent.objects.filter(position__gt=state.size).order_by("position")
-    rows = list(events.values_list("position", "hash", "previous_hash"))
-    previous = state.head_hash or GENESIS_HASH
-    for expected, (position, event_hash, previous_hash) in enumerate(rows, state.size + 1):
-        if position != expected:
-            raise SignerRefused(f"The chain has a gap before event {position}.")
-        if previous_hash != previous:
-            raise SignerRefused(f"Event {position} does not link to the event before it.")
-        previous = event_hash
-    problems = verify_events(events) if rows else []
-    if problems:
-        position, problem = problems[0]
-        raise SignerRefused(f"Event {position}: {problem}.")
-    return [(position, event_hash) for position, event_hash, _ in rows]
+CHUNK = 5000
 
 
-def grown_state(state, events):
-    """The state after the new events, and the tree nodes they complete."""
-    frontier, completed = dict(state.frontier), []
-    for index, (_position, event_hash) in enumerate(events, state.size):
-        completed += merkle.add_leaf(frontier, index, merkle.leaf_hash(event_hash))
-    size = state.size + len(events)
-    grown = SignedState(state.origin if state.size else settings.LOG_ORIGIN,
-                        notes.verifier_key(), size, events[-1][1], frontier)  # fmt: skip
-    return grown, completed
-
-
-def check_stored_tree(grown, completed):
-    """The stored tree must hold exactly the nodes the signer computed, and no leaf more."""
+def grow(state):
+    """The state after the events newer than the signed size, or None when there are
+    none. Streaming, in chunks: each event must follow the one before (no gap, linked to
+    the signed head and to each other) and match its hash; the tree is extended from the
+    signed frontier with them, and every node that completes must be stored as computed
+    (the stored tree is extended first, so forged nodes are met, not skipped)."""
     try:
         merkle.extend_tree()
     except ValueError as error:
         raise SignerRefused(f"The stored Merkle tree cannot be extended: {error}") from None
+    frontier, size, head = dict(state.frontier), state.size, state.head_hash or GENESIS_HASH
+    while True:
+        chunk = AcceptanceEvent.objects.filter(position__gt=size, position__lte=size + CHUNK)
+        rows = list(chunk.order_by("position").values_list("position", "hash", "previous_hash"))
+        if not rows:
+            break
+        completed = []
+        for position, event_hash, previous_hash in rows:
+            if position != size + 1:
+                raise SignerRefused(f"The chain has a gap before event {position}.")
+            if previous_hash != head:
+                raise SignerRefused(f"Event {position} does not link to the event before it.")
+            completed += merkle.add_leaf(frontier, size, merkle.leaf_hash(event_hash))
+            size, head = position, event_hash
+        check_chunk(chunk, completed)
+    if size == state.size:
+        return None
+    if merkle.stored_size() != size:
+        raise SignerRefused("The stored Merkle tree has leaves past the chain's last event.")
+    origin = state.origin if state.size else settings.LOG_ORIGIN
+    return SignedState(origin, notes.verifier_key(), size, head, frontier)
+
+
+def check_chunk(events, completed):
+    problems = verify_events(events)
+    if problems:
+        position, problem = problems[0]
+        raise SignerRefused(f"Event {position}: {problem}.")
     problem, stored = merkle.nodes_problem(completed)
     if problem or stored != len(completed):
         raise SignerRefused(
             f"{problem or 'the stored Merkle tree lacks nodes the events give'}: a node was "
             "edited or forged."
         )
-    if merkle.stored_size() != grown.size:
-        raise SignerRefused("The stored Merkle tree has leaves past the chain's last event.")
 
 
 def check_consistency(state, grown):
@@ -178,11 +181,9 @@ def make_checkpoint(adopting=False):
     problem = signed_state.disagreement(state) or merkle.stored_tree_problem()
     if problem:
         raise SignerRefused(f"{problem[0].upper()}{problem[1:]}. Nothing was signed.")
-    events = new_events(state)
-    if not events:
+    grown = grow(state)
+    if grown is None:
         return None
-    grown, completed = grown_state(state, events)
-    check_stored_tree(grown, completed)
     check_consistency(state, grown)
     grown.note = notes.sign_note(checkpoint_text(grown.size, grown.root()))
     stamp = stamped(grown)

@@ -1,5 +1,7 @@
-"""Delivering the outbox: one message at a time, claimed, sent, then marked; failures
-are retried with exponential backoff and stop after KOMMOGEN_OUTBOX_MAX_ATTEMPTS.
+"""Delivering the outbox: one message at a time, claimed, sent, then marked, each
+attempt logged. A refusal for good (Kommo 400 to 403, SMTP 5xx, a refused recipient)
+fails at once and tells the operator; other failures are retried with exponential
+backoff, and past KOMMOGEN_OUTBOX_MAX_ATTEMPTS every six hours, the operator told once.
 
 At most once: a message is marked "sending" in its own transaction before it is sent,
 and only a "pending" one is ever claimed. If the worker dies mid-send, the message
