@@ -480,8 +480,11 @@ class Verifier:
         except Failed as failure:
             raise Failed(f"The site's latest checkpoint: {failure}.") from None
         events = {e["record"]["position"]: e["hash"] for e in self.receipt.get("events", [])}
-        if not events:
-            return
+        if events:
+            self.events_in(events, size, root)
+
+    def events_in(self, events, size, root):
+        """{position: hash} of the receipt's events, looked up in the checkpoint of `size`."""
         newer = [position for position in events if position > size]
         if newer:
             self.skip(f"The site's latest checkpoint covers {size} events; this receipt's "
