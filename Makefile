@@ -63,6 +63,7 @@ admin: install var/secret-key var/evidence-key var/signing-key
 lint: install-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-cache
 
 migrations-check: install-dev
 	mkdir -p var

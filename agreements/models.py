@@ -1,18 +1,18 @@
 """The app's models, one room each; Django finds them here.
 
+core/        RateCounter, and PersonalRecord: what a request and a withdrawal share
 documents/   Document, Version (+ Cancellation, ContentLoad): texts and their versions
-contact/     Submission (+ RateCounter): a contact request
+contact/     Submission: a contact request
 evidence/    AcceptanceEvent, ChainVerification: the evidence chain; MerkleNode,
              Checkpoint: the tree over it and its signed checkpoints
 withdrawal/  Withdrawal: consent withdrawn, with its statutory clocks
 outbox/      OutboxMessage: what the site must tell someone, delivered by manage.py deliver
 """
 
-from .contact.models import (
+from .contact.models import Service, Submission
+from .core.models import (
     PersonalRecord,
     RateCounter,
-    Service,
-    Submission,
     new_receipt_token,
     new_reference,
     new_salt,

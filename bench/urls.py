@@ -67,7 +67,7 @@ def shown_versions():
 
 def same_rows(request):
     """The rows of a contact request, written as plainly as possible."""
-    from agreements.contact.clients import client_ip, rate_key
+    from agreements.core.clients import client_ip, rate_key
     from agreements.evidence.chain import chain_time, hash_record, record, text_of
 
     form, versions = request.POST, shown_versions()

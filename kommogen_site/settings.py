@@ -293,7 +293,7 @@ AXES_FAILURE_LIMIT = env_int("KOMMOGEN_ADMIN_LOGIN_FAILURES", 5)
 KOMMOGEN_LOGIN_RECORDS_DAYS = env_int("KOMMOGEN_LOGIN_RECORDS_DAYS", 30)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("KOMMOGEN_ADMIN_LOCKOUT_MINUTES", 15))
 AXES_LOCKOUT_PARAMETERS = ["ip_address"]
-AXES_CLIENT_IP_CALLABLE = "agreements.contact.clients.login_client"
+AXES_CLIENT_IP_CALLABLE = "agreements.core.clients.login_client"
 AXES_LOCKOUT_TEMPLATE = "admin_locked_out.html"
 AXES_RESET_ON_SUCCESS = True
 # /healthz answers 503 when the disk the site writes to (var/, the SQLite file) has less

@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 
-from agreements.contact.models import RateCounter
+from agreements.core.models import RateCounter
 from agreements.documents.models import Document
 from agreements.outbox.models import OutboxMessage
 

@@ -6,6 +6,7 @@ import pytest
 from django.utils import timezone
 
 from agreements.documents import caching
+from agreements.documents.services import version_publish
 from agreements.models import Document, Version
 
 from .live import live_site, live_site_factory, server_database  # noqa: F401 (fixtures)
@@ -75,7 +76,7 @@ def publish(make_draft):
     """publish(source, effective_at=None) → a published version of the agreement."""
 
     def make(source=AGREEMENT_TEXT, slug=Document.Slug.AGREEMENT, effective_at=None):
-        return make_draft(source, slug).publish(effective_at=effective_at)
+        return version_publish(version=make_draft(source, slug), effective_at=effective_at)
 
     return make
 

@@ -31,9 +31,11 @@ from types import SimpleNamespace
 from django.core.management import call_command
 from django.db import transaction
 from django.utils import timezone
-from agreements.evidence.chain import Context, append, new_event
+from agreements.core.clients import Context
+from agreements.documents.services import version_cancel, version_publish
+from agreements.evidence.chain import append, new_event
 from agreements.models import Document, Version
-owner, shown = SimpleNamespace(reference="KG-APPEND"), Context("", "t", None, "", "", None, "")
+owner, shown = SimpleNamespace(reference="KG-APPEND"), Context.without_request("t")
 with transaction.atomic():
     append([new_event(owner, shown, "", {}, kind="notified", purpose="notifications",
                       statement="s")])
@@ -42,8 +44,8 @@ latest = Version.objects.published().filter(document=document, language="en").la
 draft = latest.new_draft()
 draft.source += "\\n12.1. Later.\\n"
 draft.save()
-draft.publish(effective_at=timezone.now() + timedelta(days=3))
-draft.cancel(by="operator", reason="a typo in its date")
+version_publish(version=draft, effective_at=timezone.now() + timedelta(days=3))
+version_cancel(version=draft, by="operator", reason="a typo in its date")
 call_command("make_checkpoint")
 call_command("verify_evidence")
 """

@@ -31,6 +31,7 @@ CHROMIUM_ARGS = [
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
 ]  # fmt: skip
 SECOND_VERSION = """
+from agreements.documents.services import version_publish
 from agreements.models import Version
 latest = Version.objects.published().filter(document__slug="agreement", language="en").latest(
     "number")
@@ -41,7 +42,7 @@ draft.source = latest.source.replace("2.2. All widgets", "2.2. All widgets, scri
 ).replace("3.3. All intellectual", "3.4. All intellectual")
 draft.source += "\\n12.1. Requests are answered within one working day.\\n"
 draft.save()
-draft.publish(summary="Scripts count as software (2.2); answer time (12.1).")
+version_publish(version=draft, summary="Scripts count as software (2.2); answer time (12.1).")
 print(draft.number)
 """
 
@@ -591,7 +592,7 @@ def test_the_confirmation_buttons_of_the_emailed_links_work_in_a_real_browser(vi
     fill_contact_form(person.page, email="confirm@example.com")
     send_with_the_required_consents(person.page, notifications=True)
     link = person.site.shell(
-        "from agreements.models import Submission; from agreements.notices import links; "
+        "from agreements.models import Submission; from agreements.core import links; "
         "print(links.confirm_url(Submission.objects.get(email='confirm@example.com')))"
     )
     person.goto(urlsplit(link).path)

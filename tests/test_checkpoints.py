@@ -9,6 +9,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import IntegrityError, transaction
 
+from agreements.documents.services import version_publish
 from agreements.evidence import chain, merkle, notes
 from agreements.evidence.checkpoints import parse_checkpoint
 from agreements.evidence.signer import make_checkpoint
@@ -86,7 +87,7 @@ def test_publishing_a_version_signs_nothing_in_the_request_the_timer_does(
 ):
     draft = make_draft("# User Agreement\n\n## 1. Terms\n\nNew text.\n")
     with django_capture_on_commit_callbacks(execute=True):
-        draft.publish()
+        version_publish(version=draft)
     assert not Checkpoint.objects.exists()  # no wait on the signer or an authority
     call_command("make_checkpoint")
     assert Checkpoint.objects.get().tree_size == 6

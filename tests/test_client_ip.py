@@ -2,7 +2,7 @@
 
 from django.test import RequestFactory
 
-from agreements.contact.clients import client_ip
+from agreements.core.clients import client_ip
 
 
 def request(forwarded=None, remote="203.0.113.9"):

@@ -222,7 +222,7 @@ def test_a_failure_while_appending_evidence_leaves_no_submission(send_request, m
     def fail(events, now=None):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr("agreements.evidence.recording.append", fail)
+    monkeypatch.setattr("agreements.contact.services.append", fail)
     with pytest.raises(RuntimeError):
         send_request()
     assert nothing_recorded()

@@ -147,9 +147,10 @@ UPSERTED = {
 RECORD_AN_EVENT = """
 from types import SimpleNamespace
 from django.db import transaction
-from agreements.evidence.chain import Context, append, new_event
+from agreements.core.clients import Context
+from agreements.evidence.chain import append, new_event
 owner = SimpleNamespace(reference="KG-ROLES")
 with transaction.atomic():
-    append([new_event(owner, Context("", "t", None, "", "", None, ""), "", {},
+    append([new_event(owner, Context.without_request("t"), "", {},
                       kind="notified", purpose="notifications", statement="s")])
 """

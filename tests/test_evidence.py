@@ -11,6 +11,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import IntegrityError, connection, transaction
 
+from agreements.core.clients import Context
 from agreements.evidence import chain, digests, verification
 from agreements.models import AcceptanceEvent, AppendOnlyViolation, Submission, Version, Withdrawal
 
@@ -212,7 +213,7 @@ def test_a_server_with_a_slow_clock_never_makes_time_go_backwards(nine_events, s
     with transaction.atomic():
         submission = nine_events[-1].submission
         event = chain.new_event(
-            submission, chain.Context("", "other server", None, "", "", None, ""),
+            submission, Context.without_request("other server"),
             submission.salt, {}, kind="erased", purpose="personal_data", statement="x",
             submission=submission,
         )  # fmt: skip

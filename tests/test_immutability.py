@@ -3,6 +3,7 @@
 import pytest
 from django.db import IntegrityError, connection, transaction
 
+from agreements.documents.services import version_publish
 from agreements.models import PublishedVersionIsImmutable, Version
 
 
@@ -20,7 +21,7 @@ def test_published_version_rejects_save(published):
 def test_published_version_rejects_save_from_a_stale_draft_instance(make_draft):
     draft = make_draft()
     stale = Version.objects.get(pk=draft.pk)
-    draft.publish()
+    version_publish(version=draft)
     stale.source = "Rewritten."
     with pytest.raises(PublishedVersionIsImmutable):
         stale.save()

@@ -193,8 +193,8 @@ def test_kommo_outages_are_retried_and_never_make_two_leads(kommo, send_request)
 def test_erasing_a_request_that_became_a_lead_asks_the_operator_to_delete_it_in_kommo(
     kommo, send_request, mailoutbox
 ):
-    from agreements.evidence.chain import Context
-    from agreements.evidence.erasure import erase_person
+    from agreements.contact.services import person_erase
+    from agreements.core.clients import Context
 
     send_request(consent_notifications=None)
     send_request(email="never-sent@example.com", name="Bo Never")  # its lead is still queued
@@ -205,9 +205,9 @@ def test_erasing_a_request_that_became_a_lead_asks_the_operator_to_delete_it_in_
     call_command("deliver", "--once")
     [lead_id] = kommo.leads
     mailoutbox.clear()
-    context = Context("", "test", None, "", "", None, "")
-    erase_person("an@example.com", context)
-    erase_person("never-sent@example.com", context)
+    context = Context.without_request("test")
+    person_erase(email="an@example.com", context=context)
+    person_erase(email="never-sent@example.com", context=context)
     [reminder] = OutboxMessage.objects.filter(kind="operator_kommo_erasure")
     assert reminder.recipient == settings.KOMMOGEN_OPERATOR_EMAIL and reminder.state == "pending"
     deliver_now()
@@ -220,12 +220,12 @@ def test_erasing_a_request_that_became_a_lead_asks_the_operator_to_delete_it_in_
 
 
 def test_without_a_lead_in_kommo_erasing_asks_nothing_of_the_operator(send_request, settings):
-    from agreements.evidence.chain import Context
-    from agreements.evidence.erasure import erase_person
+    from agreements.contact.services import person_erase
+    from agreements.core.clients import Context
 
     settings.KOMMO_BASE_URL = settings.KOMMO_TOKEN = ""
     send_request()
-    erase_person("an@example.com", Context("", "test", None, "", "", None, ""))
+    person_erase(email="an@example.com", context=Context.without_request("test"))
     assert not OutboxMessage.objects.filter(kind="operator_kommo_erasure").exists()
 
 
@@ -348,11 +348,11 @@ def test_the_visitors_ip_goes_to_kommo_only_when_allowed(kommo, send_request, se
 
 
 def test_a_lead_queued_before_an_erasure_never_reaches_kommo(kommo, send_request):
-    from agreements.evidence.chain import Context
-    from agreements.evidence.erasure import erase_person
+    from agreements.contact.services import person_erase
+    from agreements.core.clients import Context
 
     send_request()
-    erase_person("an@example.com", Context("", "test", None, "", "", None, ""))
+    person_erase(email="an@example.com", context=Context.without_request("test"))
     deliver_now()
     assert not kommo.leads and not kommo.requests
 

@@ -18,6 +18,7 @@ from django.conf import settings
 from django.core import mail
 from django.core.management import call_command
 
+from agreements.documents.services import version_publish
 from agreements.models import AcceptanceEvent, Document, OutboxMessage, Submission, Version
 
 from .conftest import VALID_REQUEST, form_token
@@ -38,7 +39,7 @@ def translate(original, language, source, title="Translated"):
         document=original.document, title=title, source=source, language=language,
         translates=original,
     )  # fmt: skip
-    return draft.publish()
+    return version_publish(version=draft)
 
 
 @pytest.fixture

@@ -379,15 +379,15 @@ def test_a_refused_recipient_fails_at_once_and_the_operator_sees_the_bounce(
 def test_erasure_keeps_sent_messages_sent_and_nothing_erased_is_ever_sent(
     send_request, smtp_server, admin_client
 ):
-    from agreements.evidence.chain import Context
-    from agreements.evidence.erasure import erase_person
+    from agreements.contact.services import person_erase
+    from agreements.core.clients import Context
     from agreements.outbox.delivery import claim_next, deliver
 
     send_request(email="first@example.com")
     call_command("deliver", "--once")
     send_request(email="first@example.com", message="Second")  # queued, not sent yet
     in_flight = claim_next()  # the worker took it, then the person was erased
-    erase_person("first@example.com", Context("", "test", None, "", "", None, ""))
+    person_erase(email="first@example.com", context=Context.without_request("test"))
     states = dict(OutboxMessage.objects.values_list("key", "state"))
     assert sorted(states.values()) == ["failed", "failed", "sent", "sent"]  # sent stay sent
     from django.core.mail import get_connection
@@ -473,6 +473,7 @@ class LockingInbox(Inbox):
 
 SUBSCRIBE_AND_PUBLISH = """
 from django.utils import timezone
+from agreements.documents.services import version_publish
 from agreements.models import OutboxMessage, Submission, Version
 Submission.objects.update(notifications_confirmed_at=timezone.now())
 OutboxMessage.objects.update(state="sent")
@@ -481,7 +482,7 @@ latest = Version.objects.published().filter(document__slug="agreement", language
 draft = latest.new_draft()
 draft.source = latest.source + "\\n12.1. Requests are answered within one working day.\\n"
 draft.save()
-draft.publish(summary="Answer time (12.1).")
+version_publish(version=draft, summary="Answer time (12.1).")
 print(OutboxMessage.objects.filter(kind="notice").count())
 """
 

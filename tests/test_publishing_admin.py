@@ -9,6 +9,7 @@ from django.contrib.admin.models import LogEntry
 from django.contrib.auth.models import Permission, User
 from django.utils import timezone
 
+from agreements.documents.services import version_cancel, version_publish
 from agreements.models import AcceptanceEvent, Version, review_fingerprint
 
 from .conftest import AGREEMENT_TEXT
@@ -239,7 +240,7 @@ def test_a_scheduled_version_is_cancelled_keeping_its_number_with_who_and_when(
     assert typo.is_cancelled and typo.cancellation.cancelled_by == "editor"
     assert LogEntry.objects.filter(object_id=str(typo.pk), change_message__contains="Typo").exists()
     # Later publications are no longer held back, and the number 2 is never reused.
-    third = make_draft(CHANGED_TEXT + "\n9.9. Fixed.\n").publish()
+    third = version_publish(version=make_draft(CHANGED_TEXT + "\n9.9. Fixed.\n"))
     assert third.number == 3 and Version.objects.current() == third
     history = client.get("/agreement/versions/").content.decode()
     assert re.search(r"Version 2</a>\s*<span class=\"badge\">cancelled</span>", history)
@@ -269,7 +270,7 @@ def test_a_cancellation_cannot_be_changed_or_deleted_even_in_sql(operator, publi
 
     publish(AGREEMENT_TEXT)
     scheduled = publish(CHANGED_TEXT, effective_at=timezone.now() + timedelta(days=3))
-    scheduled.cancel(by="operator", reason="Wrong date.")
+    version_cancel(version=scheduled, by="operator", reason="Wrong date.")
     for sql in (
         "UPDATE agreements_cancellation SET cancelled_by = 'someone else'",
         "DELETE FROM agreements_cancellation",

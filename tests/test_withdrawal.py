@@ -296,7 +296,7 @@ def test_the_withdraw_forms_errors_say_what_to_do_field_by_field(client, db):
 def test_a_withdrawn_personal_data_consent_is_completed_by_erasing_the_request(
     client, send_request
 ):
-    from agreements.evidence.erasure import WITHDRAWN_STATEMENT
+    from agreements.withdrawal.services import WITHDRAWN_STATEMENT
 
     receipt = send_request(email="leaving@example.com", consent_notifications="on")["Location"]
     client.post(receipt + "withdraw/", {"scope": "notifications"})

@@ -11,10 +11,11 @@ from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
-from ..documents import converters  # noqa: F401 (registers the URL types admin's URLs use)
-from ..evidence import chain, erasure, verification
+from ..core.clients import Context
+from ..evidence import chain, verification
 from ..evidence.admin import EventInline, ReadOnlyAdmin
 from ..evidence.models import ChainVerification
+from . import services
 from .models import Submission
 
 
@@ -120,12 +121,12 @@ class SubmissionAdmin(ReadOnlyAdmin):
     def erase_personal_data(self, request, queryset):
         if not request.user.has_perm("agreements.change_submission"):
             raise PermissionDenied
-        context = chain.Context("", f"admin:{request.user}"[:50], None, "", "", None, "")
+        context = Context.without_request(f"admin:{request.user}"[:50])
         erased = set()
         for submission in queryset:  # every copy: the person's other requests, withdrawals
             if submission.email:
-                erased.update(erasure.erase_person(submission.email, context))
-            elif erasure.erase_submission(submission, context):
+                erased.update(services.person_erase(email=submission.email, context=context))
+            elif services.submission_erase(submission=submission, context=context):
                 erased.add(submission.reference)
         self.message_user(
             request, _("Erased the personal data of {count} request(s).").format(count=len(erased))

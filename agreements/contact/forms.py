@@ -18,8 +18,9 @@ from django.utils.dateparse import parse_datetime
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 
-from ..evidence.statements import Purpose, current_form_versions, statements
+from ..evidence.statements import Purpose, statements
 from .models import Service
+from .services import FormExpired, FormForged, LooksAutomated, StaleVersions
 
 TOKEN_SALT = "agreements.contact-form"
 TOKEN_MAX_AGE = 24 * 3600
@@ -275,18 +276,16 @@ class ContactForm(ErrorsDescribeFields, forms.Form):
             raise forms.ValidationError("The documents changed.", code=self.STALE)
         return cleaned
 
-    def refusal(self):
-        """Why the request as a whole is refused (a code above), or None."""
-        for code in (self.FORGED, self.EXPIRED, self.AUTOMATED, self.STALE):
-            for field in ("form_token", "website", None):
-                if self.has_error(field or forms.forms.NON_FIELD_ERRORS, code):
-                    return code
-        return None
-
-    def mark_stale(self):
-        """The versions changed after clean(), while the request was being recorded."""
-        self.add_error(None, forms.ValidationError("The documents changed.", code=self.STALE))
-        return self
+    def validated(self):
+        """True when the form is valid; False for the visitor's mistakes in fields (shown
+        under them); otherwise raises the refusal of the request as a whole."""
+        if self.is_valid():
+            return True
+        for code, refusal in ((self.FORGED, FormForged), (self.EXPIRED, FormExpired),
+                              (self.AUTOMATED, LooksAutomated), (self.STALE, None)):  # fmt: skip
+            if any(self.has_error(field, code) for field in REFUSING_FIELDS):
+                raise refusal() if refusal else StaleVersions(self.versions)
+        return False
 
     def page(self, fallback):
         return self.token.page if self.token else fallback
@@ -297,9 +296,7 @@ class ContactForm(ErrorsDescribeFields, forms.Form):
     def consents(self):
         return {purpose: bool(self.cleaned_data[f]) for f, purpose in CONSENT_FIELDS.items()}
 
-    def current_versions(self, at):
-        """The versions current at `at` (the moment the evidence is recorded)."""
-        return current_form_versions(at)
 
-
+# Where the form puts the errors that refuse a request as a whole.
+REFUSING_FIELDS = ("form_token", "website", forms.forms.NON_FIELD_ERRORS)
 AUTOCOMPLETE = {"name": "name", "email": "email", "contact": "tel", "company": "organization"}

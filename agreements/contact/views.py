@@ -1,16 +1,18 @@
 """The home page with its contact form, and the contact form's own page: a request is
-checked by its form and recorded by one call to the evidence."""
+checked by its form and recorded by one service (contact/services.py), whose named
+refusals are the view's one way of learning why nothing was recorded."""
 
-from django.db import transaction
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 
+from ..core.clients import client_ip, evidence_context, rate_limit_window
 from ..documents.languages import reading_language
 from ..documents.models import ENGLISH, Document
-from ..evidence import recording
 from ..evidence.statements import SUBMIT_LABEL, current_form_versions
-from .clients import evidence_context, over_rate_limit, rate_limit_window
+from ..evidence.views import render_receipt
+from . import services
 from .forms import ContactForm, safe_page
 from .homepage import home_text, messengers
+from .models import Submission
 
 
 def home(request):
@@ -37,22 +39,6 @@ def render_contact(request, form, status=200, **extra):
     return render(request, "agreements/contact.html", context, status=status)
 
 
-def contact_refused(request, form, current=None):
-    """The form again with the visitor's values (409: new versions; 400: expired), or a
-    page saying why nothing was recorded. Never a half-written record: nothing was."""
-    refusal = form.refusal()
-    if refusal in (form.EXPIRED, form.STALE):
-        current = current or form.versions
-        again = ContactForm.shown_again(request.POST, current, form.page(request.path))
-        if refusal == form.EXPIRED:
-            return render_contact(request, again, status=400, expired=True)
-        return render_contact(request, again, status=409, changed=form.token.changed(current))
-    if refusal:
-        reason = "automated" if refusal == form.AUTOMATED else "form_token"
-        return render(request, "400.html", {"reason": reason}, status=400)
-    return render_contact(request, form, status=400)
-
-
 def contact(request):
     versions = current_form_versions()
     if versions is None:
@@ -61,44 +47,57 @@ def contact(request):
         page = safe_page(request.GET.get("from"), request.path)
         return render_contact(request, ContactForm.blank(versions, page))
     form = ContactForm(request.POST, versions=versions)
-    if not form.is_valid():
-        # A visitor's mistake in a field costs nothing and counts for nothing; what looks
-        # automated (a filled trap, a forged or hurried form) counts towards the limit.
-        if form.refusal() and over_rate_limit(request, "contact"):
-            return contact_too_many(request, form)
-        return contact_refused(request, form)
-    outcome = counted_and_recorded(request, form)
-    if outcome is TOO_MANY:
+    try:
+        submission = recorded(request, form)
+    except services.RateLimited:
         return contact_too_many(request, form)
-    if isinstance(outcome, recording.StaleVersions):
-        return contact_refused(request, form.mark_stale(), outcome.current)
-    if isinstance(outcome, recording.FormAlreadySent):
+    except services.FormExpired:
+        return render_contact(request, shown_again(request, form), status=400, expired=True)
+    except services.StaleVersions as stale:
+        again = shown_again(request, form, stale.current)
+        return render_contact(request, again, status=409, changed=form.token.changed(stale.current))
+    except services.FormAlreadySent:
         return render(request, "agreements/already_sent.html", status=409)
-    return redirect(outcome)
+    except services.LooksAutomated:
+        return render(request, "400.html", {"reason": "automated"}, status=400)
+    except services.FormForged:
+        return render(request, "400.html", {"reason": "form_token"}, status=400)
+    if submission is None:  # the visitor's mistakes in fields: counted for nothing
+        return render_contact(request, form, status=400)
+    return redirect(submission)
 
 
-TOO_MANY = object()
+def recorded(request, form):
+    """The request recorded; None when the visitor must correct a field; or the refusal
+    (contact/services.py), counted towards the rate limit."""
+    try:
+        if not form.validated():
+            return None
+    except services.Refused as refusal:
+        services.refusal_count(refusal=refusal, client_ip=client_ip(request))
+    shown = evidence_context(
+        request, form.token.page, form.token.rendered_at, SUBMIT_LABEL, "contact"
+    )
+    return services.submission_record(
+        fields=form.fields_typed(), consents=form.consents(), token=form.token,
+        statements=form.statements, context=shown,
+    )  # fmt: skip
+
+
+def shown_again(request, form, versions=None):
+    """The form again with the visitor's values, a fresh token, the consents unticked."""
+    versions = versions or form.versions
+    return ContactForm.shown_again(request.POST, versions, form.page(request.path))
 
 
 def contact_too_many(request, form):
     """429, with the form again as the visitor filled it in: people in one office or
     behind one mobile operator share an address, and their work is not lost."""
-    again = ContactForm.shown_again(request.POST, form.versions, form.page(request.path))
-    response = render_contact(request, again, status=429, too_many=True)
+    response = render_contact(request, shown_again(request, form), status=429, too_many=True)
     response["Retry-After"] = str(rate_limit_window())
     return response
 
 
-@transaction.atomic
-def counted_and_recorded(request, form):
-    """One commit per request: its count towards the rate limit and its record (or the
-    count alone, when it is refused). The submission, or why it was not recorded."""
-    if over_rate_limit(request, "contact"):
-        return TOO_MANY
-    shown = evidence_context(
-        request, form.token.page, form.token.rendered_at, SUBMIT_LABEL, "contact"
-    )
-    try:
-        return recording.record_submission(form, shown)
-    except (recording.StaleVersions, recording.FormAlreadySent) as refusal:
-        return refusal  # its own savepoint is rolled back; the count stays
+def receipt(request, token):
+    submission = get_object_or_404(Submission, receipt_token=token)
+    return render_receipt(request, "agreements/receipt.html", "submission", submission)

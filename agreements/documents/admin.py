@@ -18,7 +18,6 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from markdownx.widgets import AdminMarkdownxWidget
 
-from . import converters  # noqa: F401 (registers the URL types admin's URLs use)
 from .forms import CancelForm, PublishForm
 from .models import (
     Document,
@@ -29,6 +28,7 @@ from .models import (
     review_fingerprint,
 )
 from .redline import redline
+from .services import version_cancel, version_publish
 
 
 class DocumentTextWidget(AdminMarkdownxWidget):
@@ -298,9 +298,10 @@ class VersionAdmin(admin.ModelAdmin):
             )
             return None
         try:
-            draft.publish(
-                effective_at=form.effective_moment(), summary=form.cleaned_data["summary"]
-            )
+            version_publish(
+                version=draft, effective_at=form.effective_moment(),
+                summary=form.cleaned_data["summary"],
+            )  # fmt: skip
         except PublishedVersionIsImmutable:
             draft.refresh_from_db()
             self.message_user(
@@ -330,7 +331,10 @@ class VersionAdmin(admin.ModelAdmin):
         form = CancelForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
             try:
-                version.cancel(by=request.user.get_username(), reason=form.cleaned_data["reason"])
+                version_cancel(
+                    version=version, by=request.user.get_username(),
+                    reason=form.cleaned_data["reason"],
+                )  # fmt: skip
             except ValidationError as error:
                 form.add_error(None, error)
             else:

@@ -1,7 +1,5 @@
 """URL path types: document slugs, version numbers and row ids, bounded to what the
-database can hold."""
-
-from django.urls import register_converter
+database can hold (registered in AppConfig.ready(): agreements/apps.py)."""
 
 from .models import Document
 
@@ -33,8 +31,3 @@ class RowIdConverter(VersionNumberConverter):
     """A primary key: at most 18 digits, within a 64-bit integer."""
 
     regex = "[0-9]{1,18}"
-
-
-register_converter(DocumentSlugConverter, "document")
-register_converter(VersionNumberConverter, "number")
-register_converter(RowIdConverter, "id")

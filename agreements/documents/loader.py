@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from .models import ENGLISH, ContentLoad, Document, Version, fingerprint_of
 from .rendering import normalise_source
+from .services import version_publish
 
 HEADER_FIELDS = {"document", "title", "effective", "summary"}
 
@@ -113,7 +114,7 @@ def publish(document, content, name, latest, original=None):
     effective_at = max(timezone.now(), content.effective)
     if latest:
         effective_at = max(effective_at, latest.effective_at)
-    draft.publish(effective_at=effective_at)
+    version_publish(version=draft, effective_at=effective_at)
     ContentLoad.objects.create(version=draft, file_name=name)
     return draft
 

@@ -4,20 +4,19 @@ triggers (migrations 0002 and 0006) refuse any change to it, whatever the path."
 
 import functools
 import hashlib
-from datetime import timedelta
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import models, transaction
+from django.db import models
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
-from . import caching
 from .rendering import normalise_source, render_markdown
 
-# The languages of the site and of its documents; English is the original of every text.
+# English is the original of every text; the documents' languages are the site's
+# (settings.LANGUAGES, the one list).
 ENGLISH = "en"
-LANGUAGES = [("en", "English"), ("ru", "Русский"), ("vi", "Tiếng Việt")]
 
 
 class PublishedVersionIsImmutable(Exception):
@@ -38,7 +37,7 @@ class Document(models.Model):
         help_text="The document's public address: /agreement/, /privacy/ or /consent/.",
     )
     prevailing_language = models.CharField(
-        max_length=5, choices=LANGUAGES, default=ENGLISH,
+        max_length=5, choices=settings.LANGUAGES, default=ENGLISH,
         help_text="The language whose text prevails if a translation differs from it; "
         "every translated page says so.",
     )  # fmt: skip
@@ -119,17 +118,6 @@ class VersionQuerySet(models.QuerySet):
     delete.queryset_only = True
 
 
-def announce(version):
-    """In the publication's transaction: the notices to subscribers. No checkpoint is
-    signed here: the admin request would wait on the signer and a time-stamping
-    authority, and only the signer's role may write checkpoints (the timer signs one
-    within minutes)."""
-    from ..outbox.messages import queue_notices  # the outbox uses documents: it comes in here
-
-    if version.language == ENGLISH:  # the original: subscribers hear of it in their language
-        queue_notices(version)
-
-
 @functools.lru_cache(maxsize=256)
 def published_version(pk, fingerprint):
     """A published version without its texts, with its document. Keyed by fingerprint
@@ -159,7 +147,7 @@ class Version(models.Model):
         help_text="Given at publication: 1, 2, 3… per document, never reused. Empty for a draft.",
     )
     language = models.CharField(
-        max_length=5, choices=LANGUAGES, default=ENGLISH,
+        max_length=5, choices=settings.LANGUAGES, default=ENGLISH,
         help_text="The language of this text. A translation is numbered 1, 2, 3… in its "
         "own language.",
     )  # fmt: skip
@@ -281,65 +269,6 @@ class Version(models.Model):
         if "\x00" in self.source:
             raise ValidationError({"source": "The text contains a NUL character."})
         refuse_unless_it_names_its_original(self)
-
-    def publish(self, *, effective_at=None, summary=None):
-        """Freeze this draft as the document's next numbered version.
-
-        effective_at: now (default) or a later moment; never in the past, and never
-        before the previous version's, so that numbers and effect keep one order.
-        """
-        now = timezone.now()
-        effective_at = effective_at or now
-        if effective_at < now - timedelta(seconds=1):
-            raise ValidationError("A version cannot take effect in the past.")
-        with transaction.atomic():
-            Document.objects.select_for_update().get(pk=self.document_id)
-            draft = Version.objects.select_for_update().get(pk=self.pk)
-            if draft.is_published:
-                raise PublishedVersionIsImmutable(f"{draft} is already published.")
-            summary = draft.summary if summary is None else summary
-            refuse_unless_it_names_its_original(draft)
-            versions = Version.objects.filter(document_id=draft.document_id)
-            versions = versions.in_language(draft.language)  # numbered per language
-            number = next_number(versions)
-            previous = versions.not_cancelled().order_by("-number").first()
-            source = normalise_source(draft.source)
-            fingerprint = fingerprint_of(source)
-            refuse_unless_it_follows(previous, fingerprint, effective_at)
-            rendered = render_markdown(source)
-            Version.objects.filter(pk=draft.pk, number__isnull=True).update(
-                number=number,
-                source=source,
-                summary=summary,
-                fingerprint=fingerprint,
-                html_fingerprint=hashlib.sha256(rendered.html.encode()).hexdigest(),
-                html=rendered.html,
-                toc_html=rendered.toc_html,
-                effective_at=effective_at,
-                published_at=now,
-            )
-            announce(Version.objects.select_related("document").get(pk=draft.pk))
-        self.refresh_from_db()
-        caching.forget()  # this process shows it at once; others within a second
-        return self
-
-    def cancel(self, *, by, reason=""):
-        """Withdraw a scheduled version before it takes effect. Its number stays used,
-        its page says it was cancelled, and the Cancellation row records who and when."""
-        with transaction.atomic():
-            Document.objects.select_for_update().get(pk=self.document_id)
-            version = Version.objects.select_related("cancellation").get(pk=self.pk)
-            if not version.is_published:
-                raise ValidationError("A draft is not scheduled; delete it instead.")
-            if version.is_cancelled:
-                raise ValidationError(f"{version} is already cancelled.")
-            if version.effective_at <= timezone.now():
-                raise ValidationError(f"{version} has taken effect; it can no longer be cancelled.")
-            cancellation = Cancellation.objects.create(
-                version=version, cancelled_at=timezone.now(), cancelled_by=by, reason=reason
-            )
-        caching.forget()
-        return cancellation
 
     def new_draft(self):
         """A draft of the same document, in the same language, starting from this

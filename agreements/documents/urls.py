@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import converters, views  # noqa: F401 (converters registers the URL types)
+from . import views
 from .feeds import VersionFeed
 
 # The hottest page: tried first of all (agreements/urls.py), every pattern before it

@@ -5,7 +5,6 @@ previous event's hash: any later edit, deletion, insertion or reordering shows.
 """
 
 import hashlib
-from dataclasses import dataclass
 from datetime import UTC, timedelta
 
 import rfc8785
@@ -135,19 +134,6 @@ def append(events, now=None):
         event.hash = previous_hash = hash_record(record(event))
     AcceptanceEvent.objects.bulk_create(events)
     return events
-
-
-@dataclass(frozen=True)
-class Context:
-    """Where and how a statement was shown: the same for every event of a request."""
-
-    page: str
-    form_name: str
-    form_rendered_at: object
-    submit_label: str
-    language: str
-    client_ip: str | None
-    user_agent: str
 
 
 def new_event(owner, context, salt, digests, texts=(), **fields):

@@ -7,7 +7,7 @@ import hmac
 
 from django.conf import settings
 
-from ..contact.models import normalise_email
+from ..core.models import normalise_email
 
 PERSONAL_FIELDS = ("name", "email", "contact", "company", "message", "client_ip", "user_agent")
 

@@ -5,12 +5,10 @@ import re
 from dataclasses import dataclass
 
 from django.utils.html import format_html, format_html_join
-from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from ..documents.languages import form_versions, reading_language
 from ..documents.models import Document, Version
-from ..withdrawal.models import Withdrawal
 from .models import AcceptanceEvent
 
 Purpose = AcceptanceEvent.Purpose
@@ -110,10 +108,3 @@ def statements(versions):
             (consent,),
         ),
     }  # fmt: skip
-
-
-def withdrawal_statement(scope):
-    """What a person who withdraws a consent states, in the page's language."""
-    if scope == Withdrawal.Scope.NOTIFICATIONS:
-        return gettext("I withdraw my consent to informational notifications only.")
-    return gettext("I withdraw my consent to the processing of personal data.")

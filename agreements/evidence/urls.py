@@ -4,9 +4,6 @@ from . import views
 from .feeds import CheckpointFeed
 
 urlpatterns = [
-    path("receipt/<str:token>/", views.receipt, name="receipt"),
-    path("receipt/<str:token>.json", views.receipt_json, name="receipt_json"),
-    path("consent/withdraw/<str:token>/", views.withdrawal_receipt, name="withdrawal_receipt"),
     path("evidence/", views.evidence_page, name="evidence"),
     path("evidence/key", views.verifier_key, name="verifier_key"),
     path("evidence/checkpoint", views.latest_checkpoint, name="latest_checkpoint"),

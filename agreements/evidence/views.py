@@ -1,5 +1,5 @@
-"""Receipts (a request's or a withdrawal's private page, and its JSON) and the public
-page that says what the evidence proves and how to check it."""
+"""A receipt's private page as the request areas show it (render_receipt), and the
+public pages that say what the evidence proves and how to check it."""
 
 from functools import lru_cache
 
@@ -8,17 +8,10 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
 
-from ..contact.models import Submission
-from ..withdrawal.models import Withdrawal
+from ..core.pages import private
 from . import chain, merkle, notes
 from .models import AcceptanceEvent, Checkpoint
 from .receipts import signed_receipt
-
-# Pages at a private address (a receipt, a confirmation link) never send it on to other
-# sites. Not "no-referrer": with it a browser sends "Origin: null" with the page's own
-# forms, and Django's CSRF check refuses them (the receipt's Withdraw button, the
-# confirmation buttons). "same-origin" keeps the address private and the forms working.
-PRIVATE_REFERRER = "same-origin"
 
 
 def render_receipt(request, template, name, owner):
@@ -33,30 +26,16 @@ def render_receipt(request, template, name, owner):
     context = {name: owner, "events": events, "checkpoint": checkpoint,
                "signature": receipt["signature"],
                "asked_for_notifications": asked_for_notifications}  # fmt: skip
-    response = render(request, template, context)
-    response["X-Robots-Tag"] = "noindex"
-    response["Referrer-Policy"] = PRIVATE_REFERRER
-    return response
+    return private(render(request, template, context))
 
 
-def receipt(request, token):
-    submission = get_object_or_404(Submission, receipt_token=token)
-    return render_receipt(request, "agreements/receipt.html", "submission", submission)
-
-
-def receipt_json(request, token):
-    owner = Submission.objects.filter(receipt_token=token).first()
-    owner = owner or get_object_or_404(Withdrawal, receipt_token=token)
+def receipt_download(owner):
+    """A receipt as its signed JSON (a request's or a withdrawal's)."""
     body = chain.canonical(signed_receipt(owner)[0])
     response = HttpResponse(body, content_type="application/json")
     response["Content-Disposition"] = f'inline; filename="{owner.reference}.json"'
     response["X-Robots-Tag"] = "noindex"
     return response
-
-
-def withdrawal_receipt(request, token):
-    withdrawal = get_object_or_404(Withdrawal, receipt_token=token)
-    return render_receipt(request, "agreements/withdrawal_receipt.html", "withdrawal", withdrawal)
 
 
 @lru_cache(maxsize=1)

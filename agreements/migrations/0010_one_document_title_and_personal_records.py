@@ -2,7 +2,7 @@
 
 from django.db import migrations, models
 
-import agreements.contact.models
+import agreements.core.models
 
 
 class Migration(migrations.Migration):
@@ -35,7 +35,7 @@ class Migration(migrations.Migration):
             model_name="withdrawal",
             name="salt",
             field=models.CharField(
-                default=agreements.contact.models.new_salt,
+                default=agreements.core.models.new_salt,
                 help_text="Random salt of the personal-data digests in the evidence chain. Kept after erasure, so that an email presented later can still be matched.",
                 max_length=32,
             ),

@@ -6,13 +6,14 @@ from django.http import Http404
 from django.shortcuts import render
 from django.views.decorators.csrf import csrf_exempt
 
-from ..contact.clients import evidence_context
 from ..contact.models import Submission
-from ..evidence import recording
-from ..evidence.statements import CONFIRM_LABEL, UNSUBSCRIBE_LABEL, withdrawal_statement
-from ..evidence.views import PRIVATE_REFERRER
+from ..core.clients import evidence_context
+from ..core.links import CONFIRM, UNSUBSCRIBE, LinkError, reference_in
+from ..core.pages import private
+from ..evidence.statements import CONFIRM_LABEL, UNSUBSCRIBE_LABEL
 from ..withdrawal.models import Withdrawal
-from .links import CONFIRM, UNSUBSCRIBE, LinkError, reference_in
+from ..withdrawal.services import withdrawal_record
+from .services import notifications_confirm
 
 
 def submission_for(purpose, token):
@@ -24,12 +25,6 @@ def submission_for(purpose, token):
     if submission is None:
         raise Http404("No such request.")
     return submission
-
-
-def private(response):
-    response["X-Robots-Tag"] = "noindex"
-    response["Referrer-Policy"] = PRIVATE_REFERRER
-    return response
 
 
 def confirm_notifications(request, token):
@@ -44,7 +39,7 @@ def confirm_notifications(request, token):
                               context | {"withdrawn": True}))  # fmt: skip
     if request.method == "POST":
         shown = evidence_context(request, request.path, None, CONFIRM_LABEL, "confirm")
-        recording.confirm_notifications(submission, shown)
+        notifications_confirm(submission=submission, context=shown)
         submission.refresh_from_db()
     context["confirmed"] = submission.notifications_confirmed_at is not None
     return private(render(request, "agreements/confirm_notifications.html", context))
@@ -56,10 +51,10 @@ def unsubscribe(request, token):
     context = {"submission": submission, "submit_label": UNSUBSCRIBE_LABEL}
     if request.method == "POST":
         shown = evidence_context(request, request.path, None, UNSUBSCRIBE_LABEL, "unsubscribe")
-        scope = Withdrawal.Scope.NOTIFICATIONS
         # The link was mailed to this request's address: it speaks for that mailbox.
-        context["withdrawal"] = recording.record_withdrawal(
-            submission, scope, withdrawal_statement(scope), shown, mailbox=True
-        )
+        context["withdrawal"] = withdrawal_record(
+            submission=submission, scope=Withdrawal.Scope.NOTIFICATIONS, context=shown,
+            mailbox=True,
+        )  # fmt: skip
         context["done"] = True
     return private(render(request, "agreements/unsubscribe.html", context))

@@ -14,6 +14,7 @@ breaks before it says so (SMTP has no idempotency key): the attempt counts as fa
 and is retried. Each message keeps one Message-ID, so mail clients can tell.
 """
 
+import json
 import smtplib
 import time
 from datetime import UTC, datetime, timedelta
@@ -25,7 +26,10 @@ from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import OperationalError, connection, connections, transaction
 from django.utils import timezone
 
-from ..contact.models import RateCounter
+from ..core.clients import Context
+from ..core.models import RateCounter
+from ..notices.services import notice_record_sent
+from ..withdrawal.services import withdrawal_request
 from . import kommo
 from .messages import ALERT_KINDS, WITHDRAWAL_REQUEST, compose, queue_operator_alert
 from .models import OutboxAttempt, OutboxMessage
@@ -172,8 +176,6 @@ def deliver(message, mail):
     """Send one claimed message and record the outcome; True when it went out.
     mail: the connection to the mail server, kept open between messages."""
     if message.kind == WITHDRAWAL_REQUEST:  # work handed over by a request, not a message
-        from ..evidence.recording import resolve_withdrawal_request
-
         resolve_withdrawal_request(message)
         return True
     if erased_since_queued(message):
@@ -201,6 +203,20 @@ def deliver(message, mail):
     return True
 
 
+def resolve_withdrawal_request(message):
+    """The worker's part of a typed withdrawal: the pending withdrawals and their links;
+    then the row keeps nothing of what was typed."""
+    typed = json.loads(message.text)
+    with transaction.atomic():
+        context = Context("", "withdraw", None, "", typed.get("language", ""),
+                          typed["client_ip"], typed["user_agent"])  # fmt: skip
+        withdrawal_request(email=typed["email"], reference=typed["reference"],
+                           scope=typed["scope"], context=context)  # fmt: skip
+        OutboxMessage.objects.filter(pk=message.pk).update(
+            state=OutboxMessage.State.SENT, sent_at=timezone.now(), recipient="", text=""
+        )
+
+
 def sent(message):
     """Mark it sent and, for a notice, record in the chain who was told of which version,
     in one transaction: a notice delivered always has its 'notified' event."""
@@ -210,9 +226,7 @@ def sent(message):
         )
         OutboxAttempt.objects.create(message=message, outcome=OutboxAttempt.Outcome.SENT)
         if message.notice_of_id:
-            from ..evidence.recording import record_notice_sent
-
-            record_notice_sent(message)
+            notice_record_sent(submission=message.submission, version=message.notice_of)
 
 
 def until_written(write, tries=60, pause=1.0):

@@ -22,7 +22,7 @@ from email.utils import parsedate_to_datetime
 
 from django.conf import settings
 
-from ..contact.models import RateCounter
+from ..core.models import RateCounter
 
 
 class KommoUnavailable(Exception):

@@ -10,9 +10,9 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from ..contact.models import Submission
+from ..core import links
 from ..evidence import chain
 from ..evidence.receipts import signed_receipt
-from ..notices import links
 from . import kommo
 from .models import OutboxMessage
 

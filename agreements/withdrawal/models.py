@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from ..contact.models import PersonalRecord
+from ..core.models import PersonalRecord
 
 
 class Withdrawal(PersonalRecord):

@@ -10,4 +10,6 @@ urlpatterns = [
         name="confirm_withdrawal",
     ),
     path("receipt/<str:token>/withdraw/", views.withdraw_from_receipt, name="withdraw_now"),
+    path("receipt/<str:token>.json", views.receipt_json, name="receipt_json"),
+    path("consent/withdraw/<str:token>/", views.withdrawal_receipt, name="withdrawal_receipt"),
 ]

@@ -5,12 +5,13 @@ followed; from a receipt's private page (or an unsubscribe link), at once."""
 from django.http import HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
 
-from ..contact.clients import evidence_context, over_rate_limit, too_many_requests
 from ..contact.models import Submission
-from ..evidence import recording
-from ..evidence.statements import WITHDRAW_LABEL, withdrawal_statement
-from ..evidence.views import PRIVATE_REFERRER
-from ..notices.links import WITHDRAW, LinkError, reference_in
+from ..core.clients import client_ip, count_towards_limit, evidence_context, too_many_requests
+from ..core.links import WITHDRAW, LinkError, reference_in
+from ..core.pages import private
+from ..evidence.statements import WITHDRAW_LABEL
+from ..evidence.views import receipt_download, render_receipt
+from . import services
 from .forms import ScopeForm, WithdrawalForm
 from .models import Withdrawal
 
@@ -18,13 +19,13 @@ from .models import Withdrawal
 def withdraw(request):
     form = WithdrawalForm(request.POST or None)
     if request.method == "POST":
-        if over_rate_limit(request, "withdraw"):
+        if count_towards_limit("withdraw", client_ip(request)):
             return too_many_requests(request)
         if form.is_valid():
             context = evidence_context(request, request.path, None, WITHDRAW_LABEL, "withdraw")
-            recording.queue_withdrawal_request(
-                form.cleaned_data["email"], form.cleaned_data["reference"],
-                form.cleaned_data["scope"], context,
+            services.withdrawal_hand_over(
+                email=form.cleaned_data["email"], reference=form.cleaned_data["reference"],
+                scope=form.cleaned_data["scope"], context=context,
             )  # fmt: skip
             # The same page whether or not anything matched: it reveals no address.
             return render(request, "agreements/withdraw_sent.html")
@@ -40,14 +41,11 @@ def confirm_withdrawal(request, token):
         return render(request, "404.html", status=404)
     withdrawal = get_object_or_404(Withdrawal, reference=reference)
     if request.method == "POST" or withdrawal.confirmed_at:
-        statement = withdrawal_statement(withdrawal.scope)
         context = evidence_context(request, request.path, None, WITHDRAW_LABEL, "confirm")
-        recording.confirm_withdrawal(withdrawal, statement, context)
+        services.withdrawal_confirm(withdrawal=withdrawal, context=context)
         return redirect(withdrawal)
     context = {"withdrawal": withdrawal, "submit_label": WITHDRAW_LABEL}
-    response = render(request, "agreements/confirm_withdrawal.html", context)
-    response["X-Robots-Tag"], response["Referrer-Policy"] = "noindex", PRIVATE_REFERRER
-    return response
+    return private(render(request, "agreements/confirm_withdrawal.html", context))
 
 
 def withdraw_from_receipt(request, token):
@@ -62,7 +60,16 @@ def withdraw_from_receipt(request, token):
     scope = form.cleaned_data["scope"]
     context = evidence_context(request, submission.get_absolute_url(), None, WITHDRAW_LABEL,
                                "receipt")  # fmt: skip
-    withdrawal = recording.record_withdrawal(
-        submission, scope, withdrawal_statement(scope), context
-    )
+    withdrawal = services.withdrawal_record(submission=submission, scope=scope, context=context)
     return redirect(withdrawal)
+
+
+def withdrawal_receipt(request, token):
+    withdrawal = get_object_or_404(Withdrawal, receipt_token=token)
+    return render_receipt(request, "agreements/withdrawal_receipt.html", "withdrawal", withdrawal)
+
+
+def receipt_json(request, token):
+    """A request's or a withdrawal's receipt as signed JSON: one address for both."""
+    owner = Submission.objects.filter(receipt_token=token).first()
+    return receipt_download(owner or get_object_or_404(Withdrawal, receipt_token=token))

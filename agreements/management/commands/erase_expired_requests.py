@@ -10,10 +10,11 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
-from agreements.evidence.chain import Context
-from agreements.evidence.erasure import erase_submission, erase_withdrawn
+from agreements.contact.services import submission_erase
+from agreements.core.clients import Context
 from agreements.evidence.statements import EXPIRED_STATEMENT
 from agreements.models import Submission, Withdrawal
+from agreements.withdrawal.services import withdrawn_erase
 
 
 class Command(BaseCommand):
@@ -24,15 +25,15 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         cutoff = timezone.now() - timedelta(days=settings.KOMMOGEN_RETENTION_DAYS)
-        context = Context("", "erase_expired_requests command", None, "", "", None, "")
-        withdrawn = erase_withdrawn(context)
+        context = Context.without_request("erase_expired_requests command")
+        withdrawn = withdrawn_erase(context=context)
         self.stdout.write(f"Completed {len(withdrawn)} withdrawal(s) of the personal-data "
                           "consent by erasing their requests.")  # fmt: skip
         expired = Submission.objects.filter(created_at__lt=cutoff, erased_at__isnull=True)
         erased = [
             s.reference
             for s in expired.order_by("created_at").iterator()
-            if erase_submission(s, context, statement=EXPIRED_STATEMENT)
+            if submission_erase(submission=s, context=context, statement=EXPIRED_STATEMENT)
         ]
         withdrawals = Withdrawal.objects.filter(created_at__lt=cutoff).exclude(
             email="", client_ip=None, user_agent=""

@@ -2,8 +2,8 @@
 
 from django.core.management.base import BaseCommand
 
-from agreements.evidence.chain import Context
-from agreements.evidence.erasure import erase_person
+from agreements.contact.services import person_erase
+from agreements.core.clients import Context
 
 
 class Command(BaseCommand):
@@ -16,6 +16,6 @@ class Command(BaseCommand):
         parser.add_argument("email")
 
     def handle(self, *args, email, **options):
-        context = Context("", "erase_personal_data command", None, "", "", None, "")
-        erased = erase_person(email, context)
+        context = Context.without_request("erase_personal_data command")
+        erased = person_erase(email=email, context=context)
         self.stdout.write(f"Erased {len(erased)} request(s): {', '.join(erased) or 'none'}.")

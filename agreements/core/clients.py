@@ -2,14 +2,31 @@
 and the context the evidence records with a request (page, form, IP, browser)."""
 
 import ipaddress
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.shortcuts import render
-from django.utils import timezone
+from django.utils import timezone, translation
 
-from ..documents.languages import reading_language
-from ..evidence.chain import Context
 from .models import RateCounter
+
+
+@dataclass(frozen=True)
+class Context:
+    """Where and how a statement was shown: the same for every event of a request."""
+
+    page: str
+    form_name: str
+    form_rendered_at: object
+    submit_label: str
+    language: str
+    client_ip: str | None
+    user_agent: str
+
+    @classmethod
+    def without_request(cls, by, language=""):
+        """What the operator, a command or the worker does: no page, no visitor."""
+        return cls("", by[:50], None, "", language, None, "")
 
 
 def client_ip(request):
@@ -64,14 +81,15 @@ def rate_limit_window():
     return int(settings.KOMMOGEN_RATE_LIMIT.split("/")[-1] or 0)
 
 
-def over_rate_limit(request, scope):
-    """Count this request; True when the client sent more than the limit allows."""
+def count_towards_limit(scope, address):
+    """Count one request of the client at `address` (client_ip()); True when it sent more
+    than the limit allows in this window."""
     limit = settings.KOMMOGEN_RATE_LIMIT
     if limit in ("", "0"):
         return False
     count, seconds = (int(part) for part in limit.split("/"))
     window = int(timezone.now().timestamp()) // seconds
-    return RateCounter.hit(f"{scope}:{rate_key(client_ip(request))}"[:120], window) > count
+    return RateCounter.hit(f"{scope}:{rate_key(address)}"[:120], window) > count
 
 
 def evidence_context(request, page, form_rendered_at, submit_label, form_name):
@@ -81,7 +99,7 @@ def evidence_context(request, page, form_rendered_at, submit_label, form_name):
         form_name=form_name,
         form_rendered_at=form_rendered_at,
         submit_label=str(submit_label),  # the words on the button, in the page's language
-        language=reading_language(),  # the language of the texts and wording shown
+        language=translation.get_language() or settings.LANGUAGE_CODE,  # the page's language
         client_ip=client_ip(request),
         user_agent=request.headers.get("User-Agent", "")[:500],
     )

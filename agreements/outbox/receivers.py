@@ -1,0 +1,119 @@
+"""What the outbox does when the areas below announce something (their signals.py):
+queue the messages it causes, or blank the copies an erasure removes. Each runs in the
+announcing transaction, so a message exists exactly when what caused it was recorded.
+Connected in AppConfig.ready() (agreements/apps.py)."""
+
+import json
+import secrets
+
+from django.conf import settings
+from django.utils import timezone
+
+from ..contact.signals import submission_erased, submission_recorded
+from ..core.models import normalise_email
+from ..documents.models import ENGLISH
+from ..documents.signals import version_published
+from ..withdrawal.signals import (
+    withdrawal_confirmed,
+    withdrawal_requested,
+    withdrawal_typed,
+    withdrawals_erased,
+)
+from .messages import (
+    WITHDRAWAL_REQUEST,
+    queue,
+    queue_for_submission,
+    queue_for_withdrawal,
+    queue_notices,
+    queue_withdrawal_confirmation,
+)
+from .models import OutboxAttempt, OutboxMessage
+
+BLANK_MESSAGE = {"recipient": "", "subject": "", "text": "", "html": "", "attachments": [],
+                 "headers": {}, "last_error": ""}  # fmt: skip
+
+
+def on_version_published(version, **_):
+    if version.language == ENGLISH:  # the original: subscribers hear of it in their language
+        queue_notices(version)
+
+
+def on_submission_recorded(submission, **_):
+    queue_for_submission(submission)
+
+
+def on_withdrawal_typed(typed, **_):
+    """The typed withdrawal as the worker's work (outbox/delivery.py reads it, then
+    the row keeps nothing of what was typed)."""
+    OutboxMessage.objects.create(
+        key=f"withdrawal-request:{secrets.token_hex(8)}", kind=WITHDRAWAL_REQUEST,
+        recipient=typed["email"], text=json.dumps(typed),
+    )  # fmt: skip
+
+
+def on_withdrawal_requested(withdrawal, **_):
+    queue_withdrawal_confirmation(withdrawal)
+
+
+def on_withdrawal_confirmed(withdrawal, **_):
+    queue_for_withdrawal(withdrawal)
+
+
+def on_submission_erased(submission, at, **_):
+    """The request's messages keep nothing of the person; a lead it may have made in
+    Kommo (which the API cannot delete) is the operator's to delete, by an email that
+    carries only its reference and lead number."""
+    in_kommo = may_be_in_kommo(submission)
+    blank_messages(submission.messages.all(), at)
+    if in_kommo:
+        queue(f"kommo-erase:{submission.reference}", "operator_kommo_erasure",
+              settings.KOMMOGEN_OPERATOR_EMAIL, submission=submission)  # fmt: skip
+
+
+def on_withdrawals_erased(withdrawals, email_key, **_):
+    now = timezone.now()
+    blank_messages(OutboxMessage.objects.filter(withdrawal__in=withdrawals), now)
+    erase_typed_withdrawals(email_key, now)
+
+
+def blank_messages(messages, now):
+    """A person's messages keep nothing of them. One not sent yet never will be
+    ("failed", nothing left to send); one sent stays "sent": it went out."""
+    messages.exclude(state=OutboxMessage.State.SENT).update(
+        **BLANK_MESSAGE, erased_at=now, state=OutboxMessage.State.FAILED
+    )
+    messages.filter(state=OutboxMessage.State.SENT).update(**BLANK_MESSAGE, erased_at=now)
+    OutboxAttempt.objects.filter(message__in=messages).update(detail="")
+
+
+def may_be_in_kommo(submission):
+    """Whether the request may have become a lead: its Kommo message was tried at least
+    once (Kommo has no idempotency key, so a failed attempt may still have created one)."""
+    kommo = submission.messages.filter(channel=OutboxMessage.Channel.KOMMO)
+    return kommo.exclude(state=OutboxMessage.State.PENDING, attempts=0).exists()
+
+
+def erase_typed_withdrawals(key, now):
+    """Withdrawals typed on the public form that the worker has not read yet: what was
+    typed is dropped (they were not acted on: nothing matched yet)."""
+    typed = OutboxMessage.objects.filter(
+        kind=WITHDRAWAL_REQUEST, state=OutboxMessage.State.PENDING
+    ).exclude(recipient="")
+    mine = [message.pk for message in typed if normalise_email(message.recipient) == key]
+    OutboxMessage.objects.filter(pk__in=mine).update(
+        **BLANK_MESSAGE, erased_at=now, state=OutboxMessage.State.FAILED
+    )
+
+
+def connect():
+    """Called once, from AppConfig.ready()."""
+    for signal, receiver in (
+        (version_published, on_version_published),
+        (submission_recorded, on_submission_recorded),
+        (submission_erased, on_submission_erased),
+        (withdrawal_typed, on_withdrawal_typed),
+        (withdrawal_requested, on_withdrawal_requested),
+        (withdrawal_confirmed, on_withdrawal_confirmed),
+        (withdrawals_erased, on_withdrawals_erased),
+    ):
+        signal.connect(receiver, dispatch_uid=f"outbox.{receiver.__name__}")
