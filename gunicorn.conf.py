@@ -1,4 +1,4 @@
-"""gunicorn settings; each can be overridden from the environment (see README)."""
+"""gunicorn settings; each can be overridden from the environment (docs/configuration.md)."""
 
 import multiprocessing
 import os

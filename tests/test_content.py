@@ -123,9 +123,9 @@ def test_a_changed_file_is_not_published_over_an_admin_version_and_says_so(
     assert Version.objects.published().count() == 2
 
 
-def test_the_header_example_in_readme_is_accepted_as_written(tmp_path, db):
-    readme = (settings.BASE_DIR / "README.md").read_text(encoding="utf-8")
-    example = re.search(r"```\n(---\ndocument:.*?\n---\n)```", readme, re.S).group(1)
+def test_the_header_example_in_the_operators_guide_is_accepted_as_written(tmp_path, db):
+    guide = (settings.BASE_DIR / "docs" / "operator.md").read_text(encoding="utf-8")
+    example = re.search(r"```\n(---\ndocument:.*?\n---\n)```", guide, re.S).group(1)
     path = tmp_path / "example.md"
     path.write_text(example + "## 1. General Provisions\n\n1.1. A clause.\n", encoding="utf-8")
     call_command("load_content", str(path))
@@ -140,7 +140,7 @@ def manage(*args, **env):
     )  # fmt: skip
 
 
-def test_readme_commands_work_with_the_key_file_make_run_wrote(tmp_path):
+def test_documented_commands_work_with_the_key_file_make_run_wrote(tmp_path):
     key_file = tmp_path / "secret-key"
     key_file.write_text("a-key-make-run-generated-" + "x" * 40 + "\n")
     env = {
@@ -149,8 +149,8 @@ def test_readme_commands_work_with_the_key_file_make_run_wrote(tmp_path):
         "KOMMOGEN_SIGNER_STATE_FILE": str(tmp_path / "signer-state.json"),
     }
     assert manage("migrate", "-v0", **env).returncode == 0
-    readme = (settings.BASE_DIR / "README.md").read_text(encoding="utf-8")
-    assert ".venv/bin/python manage.py verify_evidence" in readme
+    documented = (settings.BASE_DIR / "docs" / "evidence.md").read_text(encoding="utf-8")
+    assert ".venv/bin/python manage.py verify_evidence" in documented
     verified = manage("verify_evidence", **env)
     assert verified.returncode == 0 and "OK: 0 events" in verified.stdout
 

@@ -41,7 +41,7 @@ DEBUG = env_bool("DJANGO_DEBUG", False)
 
 def key_from_env_or_file(name, file_setting, file_name, advice, development_value):
     """A key from the environment, or else from the file `make run` generates once (so
-    that manage.py commands work as README shows them). With neither, production refuses
+    that manage.py commands work as docs/ show them). With neither, production refuses
     to start; a development machine (DJANGO_DEBUG) gets a fixed, public value."""
     path = Path(os.environ.get(file_setting) or VAR_DIR / file_name)
     value = os.environ.get(name, "") or (
