@@ -71,6 +71,23 @@ class BareReference:
         self.site.stop()
 
 
+class WithoutEarlyAnswer:
+    """The same site (its database and settings) without agreements/documents/early.py:
+    bench/without_early.py under the same gunicorn.conf.py, on a port of its own."""
+
+    def __init__(self, site):
+        self.site = Site(site.workdir, site.env["DATABASE_URL"])
+        self.site.env = {**site.env, "DJANGO_SETTINGS_MODULE": "bench.settings_without_early"}
+        self.url = self.site.url
+
+    def start(self):
+        self.site.start(app=("bench.without_early:application",), probe="/agreement/")
+        return self
+
+    def stop(self):
+        self.site.stop()
+
+
 class Site:
     """gunicorn with gunicorn.conf.py and the production settings, on its own database."""
 
@@ -259,7 +276,7 @@ def same_headers(site):
     return all(h == headers[0] for h in headers), sorted(headers[0])
 
 
-def pages(site, bare, results):
+def pages(site, bare, without_early, results):
     """1, 2 and 5: /agreement/ against its references, the 304 path, sizes and RSS."""
     html = urllib.request.urlopen(site.url + "/agreement/").read()
     etag = urllib.request.urlopen(site.url + "/agreement/").headers["ETag"]
@@ -267,6 +284,7 @@ def pages(site, bare, results):
     targets = {
         "agreement": (site.url + "/agreement/", ()),
         "bare_view": (bare.url + "/agreement/", ()),
+        "agreement_without_early_answer": (without_early.url + "/agreement/", ()),
         "reference_view": (site.url + "/bench/reference/", ()),
         "whitenoise": (site.url + "/static/bench/agreement.html", ()),
         "agreement_304": (site.url + "/agreement/", (f"If-None-Match: {etag}",)),
@@ -441,6 +459,9 @@ def page_targets(results, check):
     check("GET /agreement/ req/s vs bare view", f"{ratio:.2f}x", ">= 0.85x", ratio >= 0.85)
     p99 = pages_["agreement"]["p99_ms"] / bare["p99_ms"]
     check("GET /agreement/ p99 vs bare view", f"{p99:.2f}x", "<= 1.5x", p99 <= 1.5)
+    ratio = pages_["agreement_without_early_answer"]["rps"] / bare["rps"]
+    check("GET /agreement/ without the early answer, req/s vs bare view (early.py kept "
+          "while below 0.85x)", f"{ratio:.2f}x", "< 0.85x", ratio < 0.85)  # fmt: skip
     ratio = pages_["agreement_304"]["rps"] / bare["rps"]
     check("304 path req/s vs bare view", f"{ratio:.2f}x", ">= 1.0x", ratio >= 1.0)
     same = results["headers_identical"]
@@ -599,17 +620,20 @@ def main():
         (workdir / "static" / "bench" / "agreement.html").write_bytes(html)
         site.restart()  # the references now serve the same bytes
         bare = BareReference(workdir).start() if "pages" in PARTS else None
+        without_early = WithoutEarlyAnswer(site).start() if "pages" in PARTS else None
         try:
             if bare:
                 log("pages: /agreement/, its references and the 304 path")
-                pages(site, bare, results)
+                pages(site, bare, without_early, results)
                 bare.stop()
+                without_early.stop()
             if "submissions" in PARTS:
                 log("submissions on SQLite")
                 submissions(site, "sqlite", [1, 8, 32], results)
         finally:
             if bare:
                 bare.stop()
+                without_early.stop()
             site.stop()
         url, drop = postgres_database() if "submissions" in PARTS else (None, None)
         if url:

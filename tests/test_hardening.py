@@ -1,5 +1,6 @@
 """What makes the site safe to put on the internet: headers, admin login, sessions, caching."""
 
+import io
 import os
 import subprocess
 import sys
@@ -9,6 +10,7 @@ import pytest
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.contrib.sessions.models import Session
+from django.core.exceptions import DisallowedHost
 from django.utils import timezone
 
 from .conftest import AGREEMENT_TEXT
@@ -219,14 +221,13 @@ def test_the_early_answer_follows_a_new_version_and_never_skips_the_hosts_check(
     assert Client().get("/agreement/").status_code == 301  # plain HTTP still redirected
 
 
-def wsgi_get(path, **environ):
-    """A GET straight through kommogen_site.wsgi, as gunicorn calls it."""
-    import io
-
+def wsgi_get(path, application=None, **environ):
+    """A GET straight through kommogen_site.wsgi (or `application`), as gunicorn calls it."""
     from django.core.signals import request_finished, request_started
     from django.db import close_old_connections
 
-    from kommogen_site.wsgi import application
+    if application is None:
+        from kommogen_site.wsgi import application
 
     environ = {"REQUEST_METHOD": "GET", "PATH_INFO": path, "QUERY_STRING": "",
                "SERVER_NAME": "127.0.0.1", "SERVER_PORT": "80", "HTTP_HOST": "127.0.0.1",
@@ -409,3 +410,72 @@ def test_admin_sign_in_records_are_deleted_after_thirty_days(client, db, setting
     AccessLog.objects.update(attempt_time=old)
     call_command("erase_expired_requests")
     assert not AccessAttempt.objects.exists() and not AccessLog.objects.exists()
+
+
+def plain_environ(scheme):
+    return {
+        "REQUEST_METHOD": "GET",
+        "PATH_INFO": "/agreement/",
+        "SERVER_NAME": "127.0.0.1",
+        "SERVER_PORT": "80",
+        "wsgi.url_scheme": scheme,
+        "wsgi.input": io.BytesIO(),
+    }
+
+
+HOSTS = ["127.0.0.1", "127.0.0.1:8000", "evil.example", "localhost.", "LOCALHOST", "[::1]:80",
+         "127.0.0.1@evil.example", "", "www.kommogen.com", "x.www.kommogen.com"]  # fmt: skip
+
+
+@pytest.mark.parametrize("host", HOSTS)
+@pytest.mark.parametrize("forwarded_host", [None, "www.kommogen.com", "evil.example"])
+def test_the_early_answer_allows_exactly_the_hosts_django_allows(host, forwarded_host, settings):
+    from django.core.handlers.wsgi import WSGIRequest
+
+    from agreements.documents.early import EarlyAnswers
+
+    settings.ALLOWED_HOSTS = ["127.0.0.1", "localhost", ".kommogen.com"]
+    settings.USE_X_FORWARDED_HOST = forwarded_host is not None
+    environ = plain_environ("http")
+    if host:
+        environ["HTTP_HOST"] = host
+    if forwarded_host:
+        environ["HTTP_X_FORWARDED_HOST"] = forwarded_host
+    try:
+        WSGIRequest(dict(environ)).get_host()
+        django_allows = True
+    except DisallowedHost:
+        django_allows = False
+    assert EarlyAnswers(None).allowed_host(environ) == django_allows
+
+
+@pytest.mark.parametrize("scheme", ["http", "https"])
+@pytest.mark.parametrize("proto", [None, "https", "http", "https, http", "HTTPS", ""])
+def test_the_early_answer_tells_https_exactly_as_django_does(scheme, proto, settings):
+    from django.core.handlers.wsgi import WSGIRequest
+
+    from agreements.documents.early import is_secure
+
+    settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    environ = plain_environ(scheme)
+    if proto is not None:
+        environ["HTTP_X_FORWARDED_PROTO"] = proto
+    assert is_secure(environ) == WSGIRequest(dict(environ)).is_secure()
+
+
+@pytest.mark.django_db
+def test_behind_a_tls_proxy_plain_http_is_redirected_and_https_answered_early(publish, settings):
+    from django.core.wsgi import get_wsgi_application
+
+    from agreements.documents.early import EarlyAnswers
+
+    settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    settings.SECURE_SSL_REDIRECT = True
+    application = EarlyAnswers(get_wsgi_application())  # its middleware reads these at start
+    publish()
+    https = {"HTTP_X_FORWARDED_PROTO": "https"}
+    first = wsgi_get("/agreement/", application, **https)
+    again = wsgi_get("/agreement/", application, **https)
+    assert first == again and first[0] == "200 OK"
+    plain = wsgi_get("/agreement/", application)  # never the remembered HTTPS page
+    assert plain[0].startswith("301") and plain[1]["Location"] == "https://127.0.0.1/agreement/"
