@@ -106,18 +106,19 @@ class LiveSite:
         if workers:
             os.kill(workers[0], signal.SIGKILL)
 
-    def submit(self, number, **changes):
-        """The contact form as a browser sends it: page, cookie, tokens, POST."""
+    def submit(self, number, prefix="", **changes):
+        """The contact form as a browser sends it: page, cookie, tokens, POST (prefix:
+        "/ru" or "/vi" for a page in another language)."""
         jar = http.cookiejar.CookieJar()
         opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar), NoRedirect)
-        page = fetch(self.url + "/contact/", opener=opener).text
+        page = fetch(self.url + prefix + "/contact/", opener=opener).text
         fields = dict(re.findall(r'name="(csrfmiddlewaretoken|form_token)" value="([^"]+)"', page))
         data = {
             **fields, "name": f"Visitor {number}", "email": f"visitor{number}@example.com",
             "service": "audit", "message": "A request.",
             "accept_agreement": "on", "consent_personal_data": "on", **changes,
         }  # fmt: skip
-        return fetch(self.url + "/contact/", data, {"Referer": self.url + "/"}, opener)
+        return fetch(self.url + prefix + "/contact/", data, {"Referer": self.url + "/"}, opener)
 
 
 @functools.cache

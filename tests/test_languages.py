@@ -11,6 +11,7 @@ import shutil
 import subprocess
 import sys
 import urllib.parse
+from types import SimpleNamespace
 
 import polib
 import pytest
@@ -114,9 +115,13 @@ def test_a_request_records_the_language_and_the_exact_texts_shown(
     version = translations[(language, "agreement")]
     assert accepted.language == language and accepted.version == version
     assert accepted.fingerprint == version.fingerprint
+    original = version.translates  # the English version it translates: it prevails
     assert {"document": "agreement", "language": language, "version": 1,
-            "fingerprint": version.fingerprint,
-            "html_fingerprint": version.html_fingerprint} in accepted.texts  # fmt: skip
+            "fingerprint": version.fingerprint, "html_fingerprint": version.html_fingerprint,
+            "translates": {"language": "en", "version": original.number,
+                           "fingerprint": original.fingerprint,
+                           "html_fingerprint": original.html_fingerprint},
+            "prevails": "en"} in accepted.texts  # fmt: skip
     expected = {"ru": ("Я принимаю", "Отправить заявку"), "vi": ("Tôi chấp nhận", "Gửi yêu cầu")}
     assert accepted.statement.startswith(expected[language][0])
     assert accepted.submit_label == expected[language][1]
@@ -147,6 +152,26 @@ def test_an_outdated_translation_says_so_and_the_form_accepts_the_english_text(
     accepted = AcceptanceEvent.objects.get(purpose="agreement")
     assert accepted.version == english and accepted.language == "ru"  # the English text
     assert accepted.statement.startswith("Я принимаю")
+    assert "prevails" not in accepted.shown_text  # the original names no other text
+    receipt = client.get(response["Location"]).content.decode()
+    assert "Этот текст — английский оригинал: он ещё не переведён." in receipt
+    assert "перевод английской редакции 1" in receipt  # the consent: still translated
+
+
+def test_a_record_made_before_translations_named_their_original_still_verifies(
+    client, translations, no_fill_delay
+):
+    from agreements.core.clients import Context
+    from agreements.evidence.chain import append, new_event
+
+    version = translations[("ru", "agreement")]
+    event = new_event(SimpleNamespace(reference="KG-OLDRECORD"), Context.without_request("t"),
+                      "", {}, texts=[version], kind="accepted", purpose="agreement",
+                      version=version, statement="Я принимаю.")  # fmt: skip
+    for text in event.texts:
+        del text["translates"], text["prevails"]  # as records named a translation before
+    append([event])
+    call_command("verify_evidence")
 
 
 def test_a_document_not_yet_translated_shows_the_english_text_marked_english(client, documents):
@@ -167,10 +192,12 @@ def test_the_receipt_and_its_email_are_in_the_visitors_language(
     receipt = client.get(response["Location"]).content.decode()
     month = re.search(r"\d+ (\w+) \d{4}, \d\d:\d\d UTC", receipt).group(1)
     assert "Ваша заявка получена" in receipt and month.endswith(("я", "а"))  # genitive
+    assert "Этот текст — перевод английской редакции 1; преимущественную силу имеет " in receipt
     call_command("deliver", "--once")
     copy = next(m for m in mail.outbox if m.to == [VALID_REQUEST["email"]])
     assert "ваша квитанция" in copy.subject and "Спасибо: мы получили" in copy.body
     assert f"{settings.SITE_URL}/ru/receipt/" in copy.body
+    assert "перевод английской редакции 1" in copy.body
     operator = next(m for m in mail.outbox if m.to == [settings.KOMMOGEN_OPERATOR_EMAIL])
     assert "New submission" in operator.subject  # the operator's own language
 

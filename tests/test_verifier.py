@@ -111,6 +111,19 @@ def test_a_receipt_and_a_saved_checkpoint_verify_and_say_what_they_prove(saved, 
     assert "does not exclude the site showing another log to others" in out
 
 
+def test_a_receipt_from_a_translated_page_checks_the_english_original_too(live_site, tmp_path):
+    response = live_site.submit(1, prefix="/ru")
+    assert response.status == 302
+    token = re.search(r"/receipt/([^/]+)/", response.headers["Location"]).group(1)
+    assert live_site.manage("make_checkpoint").returncode == 0
+    receipt = tmp_path / "receipt.json"
+    receipt.write_bytes(fetch(f"{live_site.url}/receipt/{token}.json").body)
+    code, out = verify(receipt)
+    assert code == 0, out
+    assert f"{live_site.url}/ru/agreement/v/1.md is the one the events record" in out  # shown
+    assert f"{live_site.url}/agreement/v/1.md is the one the events record" in out  # prevails
+
+
 def tampered(receipt, change):
     data = json.loads(receipt.read_text(encoding="utf-8"))
     change(data)

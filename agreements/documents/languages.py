@@ -24,7 +24,7 @@ def form_versions(slugs, at=None, language=ENGLISH):
     translations = Version.objects.in_effect(at).filter(
         language=language, translates__in=[v.pk for v in english.values()]
     )
-    translations = translations.defer("source", "html", "toc_html").select_related("document")
+    translations = translations.named()
     latest = {}
     for version in translations.order_by("number"):
         latest[version.translates_id] = version  # the newest translation of that version

@@ -17,6 +17,8 @@ from .rendering import normalise_source, render_markdown
 # English is the original of every text; the documents' languages are the site's
 # (settings.LANGUAGES, the one list).
 ENGLISH = "en"
+# A version's texts: the Markdown and its renderings (large; deferred where not shown).
+TEXT_FIELDS = ("source", "html", "toc_html")
 
 
 class PublishedVersionIsImmutable(Exception):
@@ -66,6 +68,17 @@ class VersionQuerySet(models.QuerySet):
 
     def not_cancelled(self):
         return self.published().filter(cancellation__isnull=True)
+
+    def named(self):
+        """Without their texts, with their document and the English original a
+        translation names (also without its text): what a record names of a version."""
+        return self.with_originals().defer(*TEXT_FIELDS)
+
+    def with_originals(self):
+        """With their document and the English original a translation names (without its
+        text)."""
+        originals = [f"translates__{field}" for field in TEXT_FIELDS]
+        return self.select_related("document", "translates").defer(*originals)
 
     def in_effect(self, at=None):
         return self.not_cancelled().filter(effective_at__lte=at or timezone.now())
@@ -123,8 +136,7 @@ def published_version(pk, fingerprint):
     """A published version without its texts, with its document. Keyed by fingerprint
     too, so that a primary key reused after a rolled-back publication (SQLite can) never
     answers with another text."""
-    versions = Version.objects.published().defer("source", "html", "toc_html")
-    return versions.select_related("document").get(pk=pk, fingerprint=fingerprint)
+    return Version.objects.published().named().get(pk=pk, fingerprint=fingerprint)
 
 
 def fingerprint_of(source):

@@ -30,14 +30,26 @@ def timestamp(moment):
 
 
 def text_of(version):
-    """How a text shown to the visitor is named in a record."""
-    return {
+    """How a text shown to the visitor is named in a record. A translation names the
+    English version it translates, with its fingerprints, and that the English prevails
+    (the texts say so too): the record alone shows which text governs."""
+    named = {
         "document": version.document.slug,
         "language": version.language,
         "version": version.number,
         "fingerprint": version.fingerprint,
         "html_fingerprint": version.html_fingerprint,
     }
+    if version.translates_id:
+        original = version.translates
+        named["translates"] = {
+            "language": original.language,
+            "version": original.number,
+            "fingerprint": original.fingerprint,
+            "html_fingerprint": original.html_fingerprint,
+        }
+        named["prevails"] = original.language
+    return named
 
 
 def belongs_to(event):

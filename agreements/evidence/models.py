@@ -125,9 +125,18 @@ class AcceptanceEvent(models.Model):
         raise AppendOnlyViolation("Acceptance events are append-only.")
 
     @property
+    def shown_text(self):
+        """The record's entry for the event's own version: its language and, for a
+        translation, the English version it translates."""
+        for text in self.texts or []:
+            if self.version and text["document"] == self.version.document.slug:
+                return text
+        return None
+
+    @property
     def texts_beside(self):
         """The other texts the statement linked to (the Privacy Policy beside the consent):
-        (title, number, address) each, from the event's own record."""
+        (title, number, address, record entry) each, from the event's own record."""
         beside = []
         for text in self.texts or []:
             if self.version and text["document"] == self.version.document.slug:
@@ -135,7 +144,7 @@ class AcceptanceEvent(models.Model):
             with translation.override(text["language"]):
                 kwargs = {"document": text["document"], "number": text["version"]}
                 url = reverse("document_version", kwargs=kwargs)
-            beside.append((Document.Slug(text["document"]).label, text["version"], url))
+            beside.append((Document.Slug(text["document"]).label, text["version"], url, text))
         return beside
 
 

@@ -113,3 +113,20 @@ BIDI_CONTROLS = dict.fromkeys(
 def without_bidi(value):
     """The text with its bidirectional control characters removed."""
     return str(value).translate(BIDI_CONTROLS)
+
+
+@register.filter
+def language_note(text):
+    """What a receipt says of a text's language (from its record's entry): a translation
+    names the English version it translates, which prevails; an English text shown on a
+    page in another language says it is the English original. Nothing otherwise."""
+    if not text:
+        return ""
+    if text.get("translates"):
+        return " " + gettext(
+            "This text is the translation of the English version {number}; the English "
+            "text prevails."
+        ).format(number=text["translates"]["version"])
+    if text.get("language", "en") != (translation.get_language() or "en"):
+        return " " + gettext("This text is the English original: it was not yet translated.")
+    return ""

@@ -51,6 +51,14 @@ except ImportError:
     Ed25519PublicKey = None
 
 
+def with_originals(texts):
+    """The texts a record names, each followed by the English original it translates."""
+    for text in texts:
+        yield text
+        if text.get("translates"):
+            yield {**text["translates"], "document": text["document"]}
+
+
 class Failed(Exception):
     """A check that did not verify; its message says what that means."""
 
@@ -373,11 +381,12 @@ class Verifier:
 
     def texts(self):
         """{(language, document, version, suffix): fingerprint} of every text the events
-        name: its Markdown (.md) and, where recorded, its HTML as published (.html)."""
+        name: its Markdown (.md) and, where recorded, its HTML as published (.html); a
+        translation's English original (which prevails) too."""
         named = {}
         for event in self.receipt.get("events", []):
             record = event["record"]
-            for text in record.get("texts") or []:
+            for text in with_originals(record.get("texts") or []):
                 key = (text.get("language", "en"), text["document"], text["version"])
                 named[(*key, "md")] = text["fingerprint"]
                 if text.get("html_fingerprint"):
