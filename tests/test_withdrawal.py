@@ -315,3 +315,61 @@ def test_a_withdrawn_personal_data_consent_is_completed_by_erasing_the_request(
     assert verification.verify_chain().ok
     call_command("erase_expired_requests")  # once
     assert AcceptanceEvent.objects.filter(kind="erased").count() == 1
+
+
+PERSON = {"name": "Traceable Person", "email": "trace.me@example.org",
+          "REMOTE_ADDR": "203.0.113.77", "HTTP_USER_AGENT": "TraceableBrowser/9.1"}  # fmt: skip
+TRACES = ("Traceable Person", "trace.me@example.org", "203.0.113.77", "203.0.113.79",
+          "TraceableBrowser")  # fmt: skip
+
+
+def dump_after_the_rate_windows():
+    """The database as text once the rate limit's windows have ended (their counters hold
+    an address that long: tests/test_hardening.py)."""
+    from agreements.models import RateCounter
+
+    from .test_evidence import database_text
+
+    RateCounter.forget_old(now=timezone.now() + timedelta(hours=1))
+    return database_text()
+
+
+def withdrawn_by_link(client, send_request):
+    """A request, and a withdrawal typed by email and confirmed by the emailed link."""
+    send_request(**PERSON)
+    meta = {"REMOTE_ADDR": "203.0.113.79", "HTTP_USER_AGENT": "TraceableBrowser/9.1"}
+    client.post("/consent/withdraw/", {"email": PERSON["email"], "scope": "notifications"},
+                **meta)  # fmt: skip
+    client.post(confirmation_path(PERSON["email"]), **meta)
+    call_command("deliver", "--once")  # the operator's email about it
+    return Submission.objects.get()
+
+
+def test_the_retention_job_leaves_no_trace_of_a_withdrawal_in_a_dump(
+    client, send_request, settings
+):
+    from .test_evidence import database_text
+
+    withdrawn_by_link(client, send_request)
+    assert all(trace in database_text() for trace in TRACES)
+    long_ago = timezone.now() - timedelta(days=settings.KOMMOGEN_RETENTION_DAYS + 1)
+    Submission.objects.update(created_at=long_ago)
+    Withdrawal.objects.update(created_at=long_ago)
+    call_command("erase_expired_requests")
+    dump = dump_after_the_rate_windows()
+    assert [trace for trace in TRACES if trace in dump] == []
+    assert verification.verify_chain().ok
+
+
+def test_a_withdrawal_typed_by_reference_keeps_nothing_once_the_request_is_erased(
+    client, send_request
+):
+    submission = withdrawn_by_link(client, send_request)
+    client.post("/consent/withdraw/", {"reference": submission.reference, "scope": "personal_data"},
+                REMOTE_ADDR="203.0.113.79", HTTP_USER_AGENT="TraceableBrowser/9.1")  # fmt: skip
+    # The worker has not read it yet (stopped, or busy) when the person asks for erasure.
+    call_command("erase_personal_data", PERSON["email"])
+    dump = dump_after_the_rate_windows()
+    assert [trace for trace in TRACES if trace in dump] == []
+    call_command("deliver", "--once")  # nothing left to act on, nothing sent
+    assert Withdrawal.objects.filter(scope="personal_data").count() == 0

@@ -9,7 +9,7 @@ import secrets
 from django.conf import settings
 from django.utils import timezone
 
-from ..contact.signals import submission_erased, submission_recorded
+from ..contact.signals import person_erased, submission_erased, submission_recorded
 from ..core.models import normalise_email
 from ..documents.models import ENGLISH
 from ..documents.signals import version_published
@@ -60,20 +60,29 @@ def on_withdrawal_confirmed(withdrawal, **_):
 
 
 def on_submission_erased(submission, at, **_):
-    """The request's messages keep nothing of the person; a lead it may have made in
-    Kommo (which the API cannot delete) is the operator's to delete, by an email that
-    carries only its reference and lead number."""
+    """The request's messages keep nothing of the person, nor does a withdrawal typed with
+    its reference that the worker has not read yet; a lead it may have made in Kommo
+    (which the API cannot delete) is the operator's to delete, by an email that carries
+    only its reference and lead number."""
     in_kommo = may_be_in_kommo(submission)
     blank_messages(submission.messages.all(), at)
+    drop_typed_withdrawals(lambda typed: typed.get("reference") == submission.reference, at)
     if in_kommo:
         queue(f"kommo-erase:{submission.reference}", "operator_kommo_erasure",
               settings.KOMMOGEN_OPERATOR_EMAIL, submission=submission)  # fmt: skip
 
 
-def on_withdrawals_erased(withdrawals, email_key, **_):
-    now = timezone.now()
-    blank_messages(OutboxMessage.objects.filter(withdrawal__in=withdrawals), now)
-    erase_typed_withdrawals(email_key, now)
+def on_withdrawals_erased(withdrawals, **_):
+    blank_messages(OutboxMessage.objects.filter(withdrawal__in=withdrawals), timezone.now())
+
+
+def on_person_erased(email_key, **_):
+    """A withdrawal the person typed that the worker has not read yet keeps nothing."""
+
+    def typed_by_them(typed):
+        return normalise_email(typed.get("email")) == email_key
+
+    drop_typed_withdrawals(typed_by_them, timezone.now())
 
 
 def blank_messages(messages, now):
@@ -93,13 +102,13 @@ def may_be_in_kommo(submission):
     return kommo.exclude(state=OutboxMessage.State.PENDING, attempts=0).exists()
 
 
-def erase_typed_withdrawals(key, now):
-    """Withdrawals typed on the public form that the worker has not read yet: what was
-    typed is dropped (they were not acted on: nothing matched yet)."""
+def drop_typed_withdrawals(matches, now):
+    """Withdrawals typed on the public form that the worker has not read yet and that
+    `matches` (what was typed → bool): what was typed is dropped; they were not acted on."""
     typed = OutboxMessage.objects.filter(
         kind=WITHDRAWAL_REQUEST, state=OutboxMessage.State.PENDING
-    ).exclude(recipient="")
-    mine = [message.pk for message in typed if normalise_email(message.recipient) == key]
+    ).exclude(text="")
+    mine = [message.pk for message in typed if matches(json.loads(message.text))]
     OutboxMessage.objects.filter(pk__in=mine).update(
         **BLANK_MESSAGE, erased_at=now, state=OutboxMessage.State.FAILED
     )
@@ -115,5 +124,6 @@ def connect():
         (withdrawal_requested, on_withdrawal_requested),
         (withdrawal_confirmed, on_withdrawal_confirmed),
         (withdrawals_erased, on_withdrawals_erased),
+        (person_erased, on_person_erased),
     ):
         signal.connect(receiver, dispatch_uid=f"outbox.{receiver.__name__}")

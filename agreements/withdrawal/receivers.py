@@ -7,7 +7,7 @@ from .services import blank
 
 
 def on_person_erased(email_key, **_):
-    blank(Withdrawal.objects.filter(email_key=email_key), email_key)
+    blank(Withdrawal.objects.filter(email_key=email_key))
 
 
 def connect():

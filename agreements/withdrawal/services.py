@@ -144,11 +144,11 @@ def withdrawal_confirm(*, withdrawal: Withdrawal, context: Context) -> Withdrawa
     return withdrawal
 
 
-def blank(withdrawals: QuerySet, email_key: str) -> None:
+def blank(withdrawals: QuerySet) -> int:
     """Withdrawals keep nothing of the person: address, IP, browser (and the outbox's
-    copies, through withdrawals_erased)."""
-    withdrawals_erased.announce(withdrawals=withdrawals, email_key=email_key)
-    withdrawals.update(email="", email_key="", client_ip=None, user_agent="")
+    copies, through withdrawals_erased). How many were blanked."""
+    withdrawals_erased.announce(withdrawals=withdrawals)
+    return withdrawals.update(email="", email_key="", client_ip=None, user_agent="")
 
 
 def withdrawn_erase(*, context: Context) -> list[str]:
@@ -168,7 +168,7 @@ def withdrawn_erase(*, context: Context) -> list[str]:
                 submission_erase(
                     submission=submission, context=context, statement=WITHDRAWN_STATEMENT
                 )
-            blank(Withdrawal.objects.filter(pk=withdrawal.pk), withdrawal.email_key)
+            blank(Withdrawal.objects.filter(pk=withdrawal.pk))
             Withdrawal.objects.filter(pk=withdrawal.pk).update(completed_at=timezone.now())
             completed.append(withdrawal.reference)
     return completed

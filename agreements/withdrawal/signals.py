@@ -9,5 +9,5 @@ withdrawal_typed = Announcement("withdrawal.withdrawal_typed")
 withdrawal_requested = Announcement("withdrawal.withdrawal_requested")
 # It took effect: withdrawal=. (The operator is told.)
 withdrawal_confirmed = Announcement("withdrawal.withdrawal_confirmed")
-# A person's withdrawals were blanked by an erasure: withdrawals= (a queryset), email_key=.
+# Withdrawals were blanked (an erasure, or their retention ended): withdrawals= (a queryset).
 withdrawals_erased = Announcement("withdrawal.withdrawals_erased")

@@ -14,7 +14,7 @@ from agreements.contact.services import submission_erase
 from agreements.core.clients import Context
 from agreements.evidence.statements import EXPIRED_STATEMENT
 from agreements.models import Submission, Withdrawal
-from agreements.withdrawal.services import withdrawn_erase
+from agreements.withdrawal.services import blank, withdrawn_erase
 
 
 class Command(BaseCommand):
@@ -38,7 +38,7 @@ class Command(BaseCommand):
         withdrawals = Withdrawal.objects.filter(created_at__lt=cutoff).exclude(
             email="", client_ip=None, user_agent=""
         )
-        blanked = withdrawals.update(email="", email_key="", client_ip=None, user_agent="")
+        blanked = blank(withdrawals)  # with the outbox's copies
         self.stdout.write(
             f"Erased {len(erased)} request(s) and {blanked} withdrawal(s) older than "
             f"{settings.KOMMOGEN_RETENTION_DAYS} days."
