@@ -8,7 +8,9 @@ MANAGE := $(BIN)/python manage.py
 DEPLOY_ENV = DJANGO_DEBUG=false KOMMOGEN_HTTPS=true DJANGO_ALLOWED_HOSTS=www.kommogen.com \
 	DJANGO_SECRET_KEY=deploy-check-$$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n') \
 	KOMMOGEN_EVIDENCE_KEY=deploy-check-evidence-key \
-	KOMMOGEN_SIGNING_KEY=$$(head -c 32 /dev/urandom | base64)
+	KOMMOGEN_SIGNING_KEY=$$(head -c 32 /dev/urandom | base64) \
+	KOMMOGEN_HOSTING="Example Hosting, Germany" KOMMOGEN_MAIL="Example Mail, Ireland" \
+	KOMMOGEN_CRM="data centres in Country" KOMMOGEN_BACKUPS="Example Hosting, Germany"
 
 .PHONY: install install-dev checkers bench run admin test test-fast test-dates pytest lint migrations-check deploy-check messages screenshots lock clean
 

@@ -9,7 +9,7 @@ class AgreementsConfig(AppConfig):
     def ready(self):
         """The wiring of the areas: the withdrawal area and the outbox hear what the areas
         below them announce (their signals.py); the URL path types URLconfs and admin use."""
-        from .documents import converters
+        from .documents import checks, converters  # noqa: F401 (checks registers itself)
         from .outbox import receivers as outbox
         from .withdrawal import receivers as withdrawal
 

@@ -20,6 +20,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from .models import ENGLISH, ContentLoad, Document, Version, fingerprint_of
+from .placeholders import filled
 from .rendering import normalise_source
 from .services import version_publish
 
@@ -82,7 +83,7 @@ def load(content, name, language=ENGLISH):
     versions = document.versions.not_cancelled().filter(language=language)
     versions = versions.select_related("content_load")
     latest = versions.order_by("-number").first()
-    fingerprint = fingerprint_of(content.source)
+    fingerprint = fingerprint_of(filled(content.source, language))  # as it would be published
     if latest and latest.fingerprint == fingerprint:
         return Outcome(f"{name}: unchanged ({latest}).")
     loaded = versions.filter(content_load__isnull=False).order_by("-number").first()

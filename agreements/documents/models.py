@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
+from .placeholders import filled
 from .rendering import normalise_source, render_markdown
 
 # English is the original of every text; the documents' languages are the site's
@@ -236,7 +237,7 @@ class Version(models.Model):
             raise PublishedVersionIsImmutable(f"Version #{self.pk} is published.")
         # Drafts keep a rendering too, so previews only read, like public pages.
         self.source = normalise_source(self.source)
-        rendered = render_markdown(self.source)
+        rendered = render_markdown(preview_of(self.source, self.language))
         self.html, self.toc_html = rendered.html, rendered.toc_html
         super().save(*args, **kwargs)
 
@@ -293,6 +294,15 @@ class Version(models.Model):
             document=self.document, title=self.title, source=self.source, summary="",
             language=self.language, translates=original,
         )  # fmt: skip
+
+
+def preview_of(source, language):
+    """A draft's text as it will be published: its placeholders filled in (an unknown one
+    stays as written here; publishing refuses it)."""
+    try:
+        return filled(source, language)
+    except ValidationError:
+        return source
 
 
 def refuse_unless_it_names_its_original(version):

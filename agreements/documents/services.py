@@ -19,6 +19,7 @@ from .models import (
     refuse_unless_it_follows,
     refuse_unless_it_names_its_original,
 )
+from .placeholders import filled
 from .rendering import normalise_source, render_markdown
 from .signals import version_published
 
@@ -43,7 +44,7 @@ def version_publish(
         versions = Version.objects.filter(document_id=draft.document_id)
         versions = versions.in_language(draft.language)  # numbered per language
         previous = versions.not_cancelled().order_by("-number").first()
-        source = normalise_source(draft.source)
+        source = filled(normalise_source(draft.source), draft.language)
         refuse_unless_it_follows(previous, fingerprint_of(source), effective_at)
         rendered = render_markdown(source)
         Version.objects.filter(pk=draft.pk, number__isnull=True).update(

@@ -1,13 +1,13 @@
 """A withdrawal of consent, recorded like an acceptance, with the statutory clocks the
-operator must meet (acknowledge within 2 working days, complete within 15 days)."""
-
-from datetime import timedelta
+operator must meet (core/deadlines.py: acknowledge within 2 working days, complete
+within 15 days, the strictest of the laws)."""
 
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from ..core.deadlines import clock, strictest_due
 from ..core.models import PersonalRecord
 
 
@@ -52,17 +52,17 @@ class Withdrawal(PersonalRecord):
 
     @property
     def acknowledge_by(self):
-        """Vietnam (Decree 356/2025): acknowledge within 2 working days."""
-        return add_working_days(self.started, 2)
+        return strictest_due("acknowledge", self.started)
 
     @property
     def complete_by(self):
-        """Vietnam: complete within 15 days; Russia (152-FZ): within 30. The stricter wins."""
-        return self.started + timedelta(days=15)
+        """The strictest law's deadline for a withdrawal (Vietnam's 15 days, before
+        Russia's 30)."""
+        return strictest_due("withdrawal", self.started)
 
     @property
     def complete_by_russia(self):
-        return self.started + timedelta(days=30)
+        return clock("ru", "withdrawal").due(self.started)
 
     def is_overdue(self, at=None):
         """Late on a clock; a withdrawal still waiting for its link runs none."""
@@ -71,11 +71,3 @@ class Withdrawal(PersonalRecord):
         at = at or timezone.now()
         late_ack = self.acknowledged_at is None and at > self.acknowledge_by
         return late_ack or (self.completed_at is None and at > self.complete_by)
-
-
-def add_working_days(moment, days):
-    while days:
-        moment += timedelta(days=1)
-        if moment.weekday() < 5:
-            days -= 1
-    return moment

@@ -163,6 +163,20 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 4 * 1024 * 1024
 # limitation period for contract claims in Vietnam and Russia. The Privacy Policy says so.
 KOMMOGEN_RETENTION_DAYS = env_int("KOMMOGEN_RETENTION_DAYS", 3 * 365)
 
+# Who receives the data, as the Privacy Policy names them (section 6), filled in when it
+# is published (agreements/documents/placeholders.py): the hosting provider, the email
+# provider, where Kommo keeps the account's data, and where the backups are kept, each
+# like "Hetzner Online GmbH, Germany". KOMMOGEN_HOSTING_RU and _VI give the name as a
+# Russian or Vietnamese text writes it. Unset: the text names the kind of provider only
+# (and `check --deploy` warns).
+KOMMOGEN_RECIPIENTS = {
+    kind: {
+        language: os.environ.get(f"KOMMOGEN_{kind.upper()}{suffix}", "").strip()
+        for language, suffix in (("en", ""), ("ru", "_RU"), ("vi", "_VI"))
+    }
+    for kind in ("hosting", "mail", "crm", "backups")
+}
+
 # django-markdownx: the editor's preview uses the public rendering and sanitising.
 MARKDOWNX_MARKDOWNIFY_FUNCTION = "agreements.documents.rendering.render_preview"
 
