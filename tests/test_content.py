@@ -184,8 +184,15 @@ def test_the_privacy_texts_name_the_operators_full_address(path):
     assert operator_address() in path.read_text(encoding="utf-8")
 
 
-def test_the_privacy_policy_keeps_every_category_for_a_stated_time_and_lists_the_rights():
-    text = PRIVACY.read_text(encoding="utf-8")
+def published_privacy_policy(language="en"):
+    """The Privacy Policy as load_content publishes it: its placeholders filled in."""
+    call_command("load_content")
+    versions = Version.objects.filter(document__slug="privacy", language=language)
+    return versions.current().source
+
+
+def test_the_privacy_policy_keeps_every_category_for_a_stated_time_and_lists_the_rights(db):
+    text = published_privacy_policy()
     retention = text.split("## 5.", 1)[1].split("## 6.", 1)[0]
     for category, period in [
         ("Requests sent through the contact form", "three years"),
@@ -202,7 +209,8 @@ def test_the_privacy_policy_keeps_every_category_for_a_stated_time_and_lists_the
     for right in ("to be informed", "to access", "corrected", "deleted", "restricted",
                   "to object", "to withdraw", "to complain"):  # fmt: skip
         assert right in rights, right
-    for deadline in ("2 working days", "10 working days", "7 working days", "15 days"):
+    for deadline in ("2 working days", "10 working days", "7 working days", "15 days",
+                     "30 days", "3 working days"):  # fmt: skip
         assert deadline in text
     assert "Roskomnadzor" in text and "outside Vietnam" in text and "Kommo CRM" in text
     assert "hosting provider" in text and "email provider" in text
@@ -214,12 +222,15 @@ def test_the_privacy_policy_names_every_email_the_site_sends_and_its_kommo_lead(
     text = (PRIVACY.parent / language / PRIVACY.name).read_text(encoding="utf-8")
     said = {
         "": ["copy of your receipt", "a link to confirm them", "the link the Website emails",
-             "the notifications you asked for", "as a new lead", "address of your receipt",
+             "the notifications you asked for", "as a new lead", "the reference of your request",
+             "address of your receipt is never sent there",
              "asks the Operator by email to delete the lead"],
         "ru": ["копию квитанции", "ссылку для их подтверждения", "по ссылке, которую Сайт",
-               "как новую сделку", "адрес вашей квитанции", "просит Оператора удалить сделку"],
+               "как новую сделку", "номер вашей заявки", "квитанции туда никогда не передаётся",
+               "просит Оператора удалить сделку"],
         "vi": ["bản sao biên nhận", "đường liên kết để xác nhận", "đường liên kết Trang web gửi",
-               "lead) mới", "địa chỉ biên nhận", "đề nghị Nhà điều hành xóa lead"],
+               "lead) mới", "mã yêu cầu của bạn", "không bao giờ được gửi vào đó",
+               "đề nghị Bên kiểm soát xóa lead"],
     }[language]  # fmt: skip
     for words in said:
         assert words in text, words
@@ -233,9 +244,10 @@ def test_the_consent_is_specific_and_leaves_evidence_to_the_privacy_policy():
     assert "dispute" not in text and "evidence" not in text.lower()
     assert "three years" in text and "/consent/withdraw/" in text
     notifications = text.split("## 7.", 1)[1]
-    for specific in ("by email only", "new versions", "news of KommoGEN's services",
+    for specific in ("by email only", "new versions", "never advertising",
                      "at most twice a month", "at any time"):  # fmt: skip
         assert specific in notifications
+    assert "news" not in notifications  # the Website sends none: it promises none
 
 
 def test_the_new_privacy_texts_are_published_by_the_loader_with_their_summaries(tmp_path, db):
@@ -248,8 +260,9 @@ def test_the_new_privacy_texts_are_published_by_the_loader_with_their_summaries(
         )
         call_command("load_content", str(first))
     call_command("load_content")
-    for slug, summary in (("privacy", "The Website's emails to you"),
-                          ("consent", "The Website records the language of the page")):  # fmt: skip
+    summaries = (("privacy", "The providers who receive your data are named"),
+                 ("consent", "The notifications are notices of new versions"))  # fmt: skip
+    for slug, summary in summaries:
         current = Version.objects.filter(document__slug=slug, language="en").current()
         assert current.number == 2 and current.html_fingerprint
         assert current.summary.startswith(summary)

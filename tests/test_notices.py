@@ -70,6 +70,7 @@ def test_a_new_version_is_announced_to_confirmed_subscribers_only_with_one_click
     assert notice.extra_headers["List-Unsubscribe"] == f"<{unsubscribe}>"
     assert notice.extra_headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     assert "/agreement/compare/1...2/" in notice.body and second.summary in notice.body
+    assert "a notice of a change to the terms, not advertising" in notice.body
     told = AcceptanceEvent.objects.get(kind="notified")
     assert told.version == second and told.submission == subscriber
     # One click, as a mail client sends it: a POST without any CSRF token.

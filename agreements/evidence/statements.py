@@ -23,8 +23,7 @@ EXPIRED_STATEMENT = "The personal data of this request was erased: its retention
 # Confirming the notifications consent, by the link in the email (double opt-in).
 CONFIRM_STATEMENT = _(
     "I confirm that I want the notifications I asked for when I sent request {reference}: "
-    "notice of new versions of these documents and news of KommoGEN's services, by email, "
-    "at most twice a month."
+    "notice of new versions of these documents, by email, at most twice a month."
 )
 NOTICE_STATEMENT = "Notice of {version} sent by email to the address of request {reference}."
 # The documents the contact form names, in the order of its statements.
@@ -100,8 +99,8 @@ def statements(versions):
         Purpose.NOTIFICATIONS: Statement(
             Purpose.NOTIFICATIONS,
             linked(_("Optional: send me notifications by email — notice of new versions of "
-                     "these documents and news of KommoGEN's services, at most twice a month "
-                     "({section}). I can withdraw this consent at any time."),
+                     "these documents, at most twice a month ({section}). I can withdraw this "
+                     "consent at any time."),
                    section=(_("section 7 of the consent, version {number}").format(
                        number=consent.number), consent.get_absolute_url() + "#section-7")),
             consent,
