@@ -409,3 +409,20 @@ def translation_of(language):
     from django.utils import translation
 
     return translation.override(language)
+
+
+def test_translations_falling_behind_are_named_before_publishing_and_marked_after(
+    admin_client, client, translations, documents
+):
+    english = documents["agreement"]
+    draft = english.new_draft()
+    draft.source += "\n1.3. Added.\n"
+    draft.save()
+    page = admin_client.get(f"/admin/agreements/version/{draft.pk}/publish/").content.decode()
+    assert "The translations fall behind:" in page
+    assert "Русский: " in page and "Tiếng Việt: " in page and "translates Agreement" not in page
+    version_publish(version=draft)
+    listing = admin_client.get("/admin/agreements/version/?language__exact=ru").content.decode()
+    assert "current, behind the English version 2" in listing
+    history = client.get("/ru/agreement/versions/").content.decode()
+    assert "отстаёт от английского оригинала" in history and ">действующая<" not in history

@@ -19,7 +19,9 @@ from django.utils.translation import gettext_lazy as _
 from markdownx.widgets import AdminMarkdownxWidget
 
 from .forms import CancelForm, PublishForm
+from .languages import is_outdated, left_behind
 from .models import (
+    ENGLISH,
     Document,
     PublishedVersionIsImmutable,
     Version,
@@ -111,7 +113,13 @@ def version_state(version):
     later = Version.objects.in_effect().filter(
         document_id=version.document_id, language=version.language, number__gt=version.number
     )
-    return _("superseded") if later.exists() else _("current")
+    if later.exists():
+        return _("superseded")
+    english = Version.objects.filter(document_id=version.document_id, language=ENGLISH)
+    english = english.current()
+    if is_outdated(version, english):
+        return _("current, behind the English version {number}").format(number=english.number)
+    return _("current")
 
 
 def same_as_published(draft):
@@ -274,9 +282,12 @@ class VersionAdmin(admin.ModelAdmin):
         in_language = draft.document.versions.in_language(draft.language)
         latest = in_language.not_cancelled().order_by("-number").first()
         number = next_number(in_language)
+        behind = left_behind(draft) if draft.language == ENGLISH else {}
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
+            "left_behind": [(dict(settings.LANGUAGES)[code], version)
+                            for code, version in behind.items()],  # fmt: skip
             "title": _("Publish {title}, version {number}").format(
                 title=draft.document.title, number=number
             ),

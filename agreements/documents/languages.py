@@ -4,6 +4,7 @@ version it translates. A translation that has not caught up with the current Eng
 version is shown as such (its page says so and links the English text), and a form is
 never accepted on it: the form shows the English text instead."""
 
+from django.conf import settings
 from django.utils import translation
 
 from .models import ENGLISH, Version
@@ -37,3 +38,18 @@ def is_outdated(translated, english_current):
         translated and english_current and translated.language != ENGLISH
         and translated.translates_id != english_current.pk
     )  # fmt: skip
+
+
+def left_behind(english_draft):
+    """{language: its latest published translation} of the draft's document that will be
+    behind once the English draft is published (None for a language with no translation
+    yet): what the publish page warns about."""
+    versions = Version.objects.published().not_cancelled().filter(
+        document_id=english_draft.document_id
+    )
+    behind = {}
+    for code, _name in settings.LANGUAGES:
+        if code != ENGLISH:
+            latest = versions.filter(language=code).order_by("-number").first()
+            behind[code] = latest
+    return behind

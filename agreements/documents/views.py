@@ -176,7 +176,9 @@ class VersionHistoryView(DocumentPageMixin, View):
         if not versions:
             return self.no_published_version()
         current = self.versions().current()
-        context = {"versions": versions, "current": current, "document": versions[0].document}
+        english = current_and_upcoming(document)[0] if reading_language() != ENGLISH else None
+        context = {"versions": versions, "current": current, "document": versions[0].document,
+                   "current_is_behind": is_outdated(current, english)}  # fmt: skip
         return render(request, "agreements/history.html", context)
 
 
