@@ -373,3 +373,30 @@ def test_a_withdrawal_typed_by_reference_keeps_nothing_once_the_request_is_erase
     assert [trace for trace in TRACES if trace in dump] == []
     call_command("deliver", "--once")  # nothing left to act on, nothing sent
     assert Withdrawal.objects.filter(scope="personal_data").count() == 0
+
+
+def test_a_receipt_stays_true_after_a_withdrawal_and_offers_only_what_is_still_given(
+    client, send_request
+):
+    receipt = send_request()["Location"]
+    client.post(receipt + "withdraw/", {"scope": "notifications"})
+    page = client.get(receipt).content.decode()
+    assert "You stopped the notifications" in page and "answered as usual" in page
+    assert 'value="notifications"' not in page and 'value="personal_data"' in page
+    withdrawn = client.post(receipt + "withdraw/", {"scope": "personal_data"})
+    page = client.get(receipt).content.decode()
+    assert "You withdrew your consent to the processing of your personal data" in page
+    assert "We will not answer this request" in page
+    assert "withdraw-now" not in page and "What happens next" not in page  # nothing to offer
+    withdrawal_page = client.get(withdrawn["Location"]).content.decode()
+    meaning = withdrawal_page.index("we will not answer these requests")
+    assert meaning < withdrawal_page.index("<table")  # in plain words, before any table
+    assert f'href="{receipt}"' in withdrawal_page  # the request's reference, linked
+
+
+def test_a_receipt_says_its_request_was_erased(client, send_request):
+    receipt = send_request()["Location"]
+    call_command("erase_personal_data", "an@example.com")
+    page = client.get(receipt).content.decode()
+    assert "The personal data of this request was erased on" in page
+    assert "We will not answer it" in page and "withdraw-now" not in page

@@ -99,5 +99,14 @@ def contact_too_many(request, form):
 
 
 def receipt(request, token):
+    """A request's receipt, true today: after a withdrawal or an erasure it says so first,
+    and offers to withdraw only what is still given."""
     submission = get_object_or_404(Submission, receipt_token=token)
-    return render_receipt(request, "agreements/receipt.html", "submission", submission)
+    withdrawn = {}
+    for withdrawal in submission.withdrawals.exclude(confirmed_at=None).order_by("-confirmed_at"):
+        withdrawn[withdrawal.scope] = withdrawal  # the first of each consent wins
+    return render_receipt(
+        request, "agreements/receipt.html", "submission", submission,
+        withdrawn_personal_data=withdrawn.get("personal_data"),
+        withdrawn_notifications=withdrawn.get("notifications"),
+    )  # fmt: skip

@@ -286,8 +286,9 @@ class VersionAdmin(admin.ModelAdmin):
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
-            "left_behind": [(dict(settings.LANGUAGES)[code], version)
-                            for code, version in behind.items()],  # fmt: skip
+            "left_behind": [
+                (dict(settings.LANGUAGES)[code], version) for code, version in behind.items()
+            ],  # fmt: skip
             "title": _("Publish {title}, version {number}").format(
                 title=draft.document.title, number=number
             ),

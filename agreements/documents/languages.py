@@ -44,8 +44,8 @@ def left_behind(english_draft):
     """{language: its latest published translation} of the draft's document that will be
     behind once the English draft is published (None for a language with no translation
     yet): what the publish page warns about."""
-    versions = Version.objects.published().not_cancelled().filter(
-        document_id=english_draft.document_id
+    versions = (
+        Version.objects.published().not_cancelled().filter(document_id=english_draft.document_id)
     )
     behind = {}
     for code, _name in settings.LANGUAGES:

@@ -14,7 +14,7 @@ from .models import AcceptanceEvent, Checkpoint
 from .receipts import signed_receipt
 
 
-def render_receipt(request, template, name, owner):
+def render_receipt(request, template, name, owner, **extra):
     """A receipt's private page: never indexed, its address never sent on as a referrer."""
     receipt, checkpoint = signed_receipt(owner)
     events = chain.events_of(owner)
@@ -25,7 +25,7 @@ def render_receipt(request, template, name, owner):
     )
     context = {name: owner, "events": events, "checkpoint": checkpoint,
                "signature": receipt["signature"],
-               "asked_for_notifications": asked_for_notifications}  # fmt: skip
+               "asked_for_notifications": asked_for_notifications} | extra  # fmt: skip
     return private(render(request, template, context))
 
 

@@ -66,7 +66,9 @@ def withdraw_from_receipt(request, token):
 
 def withdrawal_receipt(request, token):
     withdrawal = get_object_or_404(Withdrawal, receipt_token=token)
-    return render_receipt(request, "agreements/withdrawal_receipt.html", "withdrawal", withdrawal)
+    requests = withdrawal.submissions.order_by("created_at")
+    return render_receipt(request, "agreements/withdrawal_receipt.html", "withdrawal", withdrawal,
+                          requests=requests)  # fmt: skip
 
 
 def receipt_json(request, token):
