@@ -96,3 +96,19 @@ def test_the_current_versions_are_asked_of_the_database_every_time_and_kept_only
     second = publish(AGREEMENT_TEXT + "\n1.3. Added.\n")  # as another process would
     with django_assert_num_queries(2):  # the new one is read once
         assert Version.objects.current_of_each(slugs)["agreement"] == second
+
+
+def test_any_two_versions_can_be_compared_from_the_history(client, publish):
+    publish()
+    publish(AGREEMENT_TEXT + "\n1.3. Added.\n")
+    publish(AGREEMENT_TEXT + "\n1.3. Added.\n\n1.4. Again.\n")
+    history = client.get("/agreement/versions/").content.decode()
+    assert 'action="/agreement/compare/"' in history and 'id="compare-old"' in history
+    response = client.get("/agreement/compare/", {"old": "3", "new": "1"})
+    assert response.status_code == 302 and response["Location"] == "/agreement/compare/1...3/"
+    assert client.get(response["Location"]).status_code == 200
+    same = client.get("/agreement/compare/", {"old": "2", "new": "2"})
+    assert same.status_code == 400 and "Choose two different versions" in same.content.decode()
+    for bad in ({"old": "9", "new": "1"}, {"old": "²", "new": "1"}, {}):
+        response = client.get("/agreement/compare/", bad)
+        assert response.status_code == 400 and "Choose two versions" in response.content.decode()

@@ -18,6 +18,11 @@ urlpatterns = [
         views.CompareView.as_view(),
         name="document_compare",
     ),
+    path(
+        "<document:document>/compare/",
+        views.ComparePickView.as_view(),
+        name="document_compare_pick",
+    ),
     path("<document:document>/feed/", VersionFeed(), name="document_feed"),
     path(
         "<document:document>/v/<number:number>/",

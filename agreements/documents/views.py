@@ -1,11 +1,13 @@
 """Public pages of the documents: current, history, versions, print, raw Markdown, the
 redline, and the draft preview for staff. Pages show HTML frozen at publication."""
 
+import re
+
 from django.conf import settings
 from django.contrib.admin.views.decorators import staff_member_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import translation
 from django.utils.decorators import method_decorator
@@ -171,15 +173,31 @@ class PrintVersionView(VersionView):
 
 
 class VersionHistoryView(DocumentPageMixin, View):
-    def get(self, request, document):
+    def get(self, request, document, status=200, **extra):
         versions = mark_end_of_effect(list(self.versions().published().order_by("-number")))
         if not versions:
             return self.no_published_version()
         current = self.versions().current()
         english = current_and_upcoming(document)[0] if reading_language() != ENGLISH else None
         context = {"versions": versions, "current": current, "document": versions[0].document,
-                   "current_is_behind": is_outdated(current, english)}  # fmt: skip
-        return render(request, "agreements/history.html", context)
+                   "current_is_behind": is_outdated(current, english)} | extra  # fmt: skip
+        return render(request, "agreements/history.html", context, status=status)
+
+
+class ComparePickView(VersionHistoryView):
+    """The history's picker: any two versions, as the redline's permanent address; the
+    history again with a message when the choice cannot be compared."""
+
+    def get(self, request, document):
+        numbers = self.versions().published().values_list("number", flat=True)
+        old, new = (request.GET.get(name, "") for name in ("old", "new"))
+        numeric = all(re.fullmatch(r"[0-9]{1,9}", value) for value in (old, new))
+        if not numeric or not {int(old), int(new)} <= set(numbers):
+            return super().get(request, document, 400, pick_error="choose")
+        if old == new:
+            return super().get(request, document, 400, pick_error="same")
+        old, new = sorted((int(old), int(new)))
+        return redirect("document_compare", document=document, old=old, new=new)
 
 
 def history_in_each_language(slug):
