@@ -189,3 +189,13 @@ def test_the_privacy_policy_has_the_same_pages_once_published(client, publish):
     assert client.get("/privacy/v/1/").status_code == 200
     raw = client.get("/privacy/v/1.md").content
     assert hashlib.sha256(raw).hexdigest() == version.fingerprint
+
+
+@pytest.mark.parametrize("language", ["", "/ru", "/vi"])
+def test_the_evidence_page_opens_with_plain_words_before_any_technical_term(
+    client, documents, language
+):
+    page = client.get(f"{language}/evidence/").content.decode()
+    summary = page.index('class="panel evidence-summary"')
+    for term in ("HMAC", "Merkle", "Ed25519", "SHA-256", "RFC"):
+        assert summary < page.index(term), term
