@@ -67,13 +67,25 @@ def test_admin_exports_events_as_csv_and_json(admin_client, send_request):
         assert "calc" not in body  # personal data is never exported, only its digest
 
 
-def test_admin_erases_a_person_and_the_chain_still_verifies(admin_client, send_request):
+def test_admin_erases_a_person_after_a_page_saying_what_and_the_chain_still_verifies(
+    admin_client, send_request
+):
     send_request()
-    submission = Submission.objects.get()
-    admin_client.post(
-        "/admin/agreements/submission/",
-        {"action": "erase_personal_data", "_selected_action": [submission.pk]},
+    send_request(message="Another one.")
+    submission = Submission.objects.order_by("created_at").first()
+    other = Submission.objects.exclude(pk=submission.pk).get()
+    selected = {"action": "erase_personal_data", "_selected_action": [submission.pk]}
+    page = admin_client.post("/admin/agreements/submission/", selected)
+    text = page.content.decode()
+    assert page.status_code == 200 and "This cannot be undone." in text
+    assert (
+        submission.reference in text
+        and f"1 other request(s) from this address ({other.reference})" in text
     )
+    assert 'value="Erase the personal data"' in text and "No, go back" in text
+    submission.refresh_from_db()
+    assert submission.erased_at is None  # asked, not done
+    admin_client.post("/admin/agreements/submission/", selected | {"confirmed": "yes"})
     submission.refresh_from_db()
     assert submission.erased_at and submission.email == ""
     assert AcceptanceEvent.objects.order_by("position").last().kind == "erased"

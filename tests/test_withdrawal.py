@@ -194,10 +194,13 @@ def test_marking_withdrawals_needs_change_permission_and_is_logged(client, db):
     assert withdrawal.acknowledged_at is None and withdrawal.completed_at is None
 
     viewer.user_permissions.add(Permission.objects.get(codename="change_withdrawal"))
-    client.post(
-        "/admin/agreements/withdrawal/",
-        {"action": "mark_completed", "_selected_action": [withdrawal.pk]},
-    )
+    selected = {"action": "mark_completed", "_selected_action": [withdrawal.pk]}
+    asked = client.post("/admin/agreements/withdrawal/", selected).content.decode()
+    assert "This cannot be undone." in asked and withdrawal.reference in asked
+    assert "(Asia/Ho_Chi_Minh)" in asked  # each deadline in the operator's zone, named
+    withdrawal.refresh_from_db()
+    assert withdrawal.completed_at is None  # asked, not done
+    client.post("/admin/agreements/withdrawal/", selected | {"confirmed": "yes"})
     withdrawal.refresh_from_db()
     assert withdrawal.acknowledged_at and withdrawal.completed_at
     logged = LogEntry.objects.filter(object_id=str(withdrawal.pk), user=viewer)

@@ -11,6 +11,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
+from ..core.admin import confirmation_page, confirmed
 from ..core.clients import Context
 from ..evidence import chain, verification
 from ..evidence.admin import EventInline, ReadOnlyAdmin
@@ -121,6 +122,17 @@ class SubmissionAdmin(ReadOnlyAdmin):
     def erase_personal_data(self, request, queryset):
         if not request.user.has_perm("agreements.change_submission"):
             raise PermissionDenied
+        if not confirmed(request):
+            return confirmation_page(
+                self, request, queryset, action="erase_personal_data",
+                title=_("Erase personal data"), items=erasure_items(queryset),
+                what=_("For each request below, everything the site keeps of the person who "
+                       "sent it is erased: the request's fields, the same person's other "
+                       "requests and withdrawals, and the emails about them. The chain keeps "
+                       "its events, with an 'erased' event added; a lead sent to Kommo is "
+                       "yours to delete there (you are emailed)."),
+                button=_("Erase the personal data"),
+            )  # fmt: skip
         context = Context.without_request(f"admin:{request.user}"[:50])
         erased = set()
         for submission in queryset:  # every copy: the person's other requests, withdrawals
@@ -131,3 +143,26 @@ class SubmissionAdmin(ReadOnlyAdmin):
         self.message_user(
             request, _("Erased the personal data of {count} request(s).").format(count=len(erased))
         )
+
+
+def erasure_items(queryset):
+    """What erasing the selected requests erases, request by request, in words."""
+    items = []
+    for submission in queryset.order_by("created_at"):
+        if submission.erased_at:
+            items.append(_("{reference}: already erased; nothing more").format(
+                reference=submission.reference))  # fmt: skip
+            continue
+        others = Submission.objects.filter(email_key=submission.email_key, erased_at=None)
+        others = others.exclude(pk=submission.pk) if submission.email_key else others.none()
+        withdrawals = sum(s.withdrawals.count() for s in [submission, *others])
+        items.append(_(
+            "{reference} ({email}): its name, email, phone, company, message, IP address and "
+            "browser; {others} other request(s) from this address{listed}; {withdrawals} "
+            "withdrawal(s); the emails about them"
+        ).format(
+            reference=submission.reference, email=submission.email or "—",
+            others=len(others), withdrawals=withdrawals,
+            listed=f" ({', '.join(o.reference for o in others)})" if others else "",
+        ))  # fmt: skip
+    return items

@@ -1,12 +1,16 @@
 """Withdrawals in admin: the statutory clocks, overdue ones marked, and the actions that
 record acknowledging and completing them (change permission, in the admin log)."""
 
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
 from django.contrib import admin
 from django.db import transaction
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from ..core.admin import confirmation_page, confirmed
 from ..evidence.admin import EventInline
 from .models import Withdrawal
 
@@ -50,6 +54,10 @@ class WithdrawalAdmin(admin.ModelAdmin):
         description=_("Mark as acknowledged (the person was told)"), permissions=["change"]
     )
     def mark_acknowledged(self, request, queryset):
+        if not confirmed(request):
+            return self.confirm(request, queryset, "mark_acknowledged", _("Mark as acknowledged"),
+                                _("Each withdrawal below is recorded as acknowledged now, in "
+                                  "your name: the person was told it was received."))  # fmt: skip
         marked = self.mark(request, queryset, "acknowledged_at", "Marked as acknowledged.")
         self.message_user(
             request, _("Marked {count} withdrawal(s) as acknowledged.").format(count=marked)
@@ -60,12 +68,29 @@ class WithdrawalAdmin(admin.ModelAdmin):
         """Only what a person completes by hand: a withdrawal of the personal-data consent
         is completed by the erasure it causes (nightly), never marked."""
         by_hand = queryset.exclude(scope=Withdrawal.Scope.PERSONAL_DATA)
+        if not confirmed(request):
+            return self.confirm(request, by_hand, "mark_completed", _("Mark as completed"),
+                                _("Each withdrawal below is recorded as acknowledged and completed "
+                                  "now, in your name. Withdrawals of the personal-data consent "
+                                  "are left out: their erasure completes them."))  # fmt: skip
         with transaction.atomic():
             self.mark(request, by_hand, "acknowledged_at", "Marked as acknowledged.")
             marked = self.mark(request, by_hand, "completed_at", "Marked as completed.")
         self.message_user(
             request, _("Marked {count} withdrawal(s) as completed.").format(count=marked)
         )
+
+    def confirm(self, request, queryset, action, title, what):
+        items = [
+            _("{reference}: {scope}; acknowledge by {acknowledge}, complete by {complete}").format(
+                reference=w.reference, scope=w.get_scope_display(),
+                acknowledge=in_operator_zone(w.acknowledge_by),
+                complete=in_operator_zone(w.complete_by),
+            )
+            for w in queryset.order_by("created_at")
+        ]  # fmt: skip
+        return confirmation_page(self, request, queryset, action=action, title=title, what=what,
+                                 items=items, button=title)  # fmt: skip
 
     def mark(self, request, queryset, field, message):
         """Set field to now where it is empty, each in the admin log with who and when."""
@@ -77,3 +102,9 @@ class WithdrawalAdmin(admin.ModelAdmin):
             for withdrawal in pending:
                 self.log_change(request, withdrawal, message)
         return len(pending)
+
+
+def in_operator_zone(moment):
+    """A moment as the operator reads it, its zone named."""
+    zone = ZoneInfo(settings.OPERATOR_TIME_ZONE)
+    return f"{moment.astimezone(zone):%Y-%m-%d %H:%M} ({settings.OPERATOR_TIME_ZONE})"
