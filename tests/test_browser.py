@@ -692,3 +692,23 @@ def test_the_publish_page_is_legible_in_both_schemes_and_says_errors_under_their
     assert "Summary of changes" in row.inner_text()
     assert error.bounding_box()["y"] > row.locator("label").bounding_box()["y"]
     operator.close()
+
+
+def test_the_withdrawals_list_shows_its_deadlines_and_status_at_1280_px(visitor):
+    operator = visitor(viewport=DESKTOP)
+    operator.site.shell(
+        "from datetime import timedelta; from django.utils import timezone; "
+        "from agreements.models import Withdrawal; "
+        "ago = timezone.now() - timedelta(days=20); "
+        "Withdrawal.objects.create(email='a.rather.long.address@example.com', "
+        "scope='personal_data', created_at=ago, confirmed_at=ago); print(1)"
+    )
+    log_in_as_operator(operator, "/admin/agreements/withdrawal/")
+    operator.goto("/admin/agreements/withdrawal/")
+    assert operator.page.locator("#nav-sidebar").is_visible()  # admin's sidebar is open
+    for column in ("completion", "deadline_status"):
+        header = operator.page.locator(f"#result_list th.column-{column}")
+        box = header.bounding_box()
+        assert box and box["x"] + box["width"] <= DESKTOP["width"], column
+    assert "OVERDUE" in operator.page.locator("#result_list").inner_text()
+    operator.close()

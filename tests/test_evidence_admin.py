@@ -90,3 +90,19 @@ def test_admin_erases_a_person_after_a_page_saying_what_and_the_chain_still_veri
     assert submission.erased_at and submission.email == ""
     assert AcceptanceEvent.objects.order_by("position").last().kind == "erased"
     assert verification.verify_chain().ok
+
+
+def test_a_requests_admin_page_shows_its_consents_now_and_its_withdrawals(
+    admin_client, client, send_request
+):
+    receipt = send_request(consent_notifications="on")["Location"]
+    client.post(receipt + "withdraw/", {"scope": "notifications"})
+    submission = Submission.objects.get()
+    withdrawal = submission.withdrawals.get()
+    page = admin_client.get(f"/admin/agreements/submission/{submission.pk}/change/")
+    text = page.content.decode()
+    assert f"withdrawn ({withdrawal.reference})" in text  # the notifications
+    assert "processing of personal data: given" in text
+    assert (
+        f'/admin/agreements/withdrawal/{withdrawal.pk}/change/">{withdrawal.reference}</a>' in text
+    )

@@ -52,7 +52,42 @@ class SubmissionAdmin(ReadOnlyAdmin):
     date_hierarchy = "created_at"
     inlines = [EventInline]
     actions = ["erase_personal_data"]
-    readonly_fields = ["evidence_sheet_link", "person_history_link", "deliveries"]
+    readonly_fields = [
+        "consent_state", "withdrawals_made", "evidence_sheet_link", "person_history_link",
+        "deliveries",
+    ]  # fmt: skip
+
+    @admin.display(description=_("Consents now"))
+    def consent_state(self, obj):
+        """Each consent as it stands today, from the events and the withdrawals."""
+        withdrawn = {w.scope: w for w in obj.withdrawals.exclude(confirmed_at=None)}
+        rows = []
+        for event in obj.events.filter(purpose__in=["personal_data", "notifications"]):
+            if event.kind not in ("consent_given", "consent_refused"):
+                continue
+            state = _("given") if event.kind == "consent_given" else _("refused")
+            if event.purpose == "notifications" and obj.notifications_confirmed_at:
+                state = _("given and confirmed")
+            if event.purpose in withdrawn:
+                state = _("withdrawn ({reference})").format(
+                    reference=withdrawn[event.purpose].reference)  # fmt: skip
+            if obj.erased_at and event.purpose == "personal_data":
+                state = _("erased")
+            rows.append((event.get_purpose_display(), state))
+        return format_html("<ul>{}</ul>", format_html_join("", "<li>{}: {}</li>", rows))
+
+    @admin.display(description=_("Withdrawals"))
+    def withdrawals_made(self, obj):
+        rows = [
+            (reverse("admin:agreements_withdrawal_change", args=[w.pk]), w.reference,
+             w.get_scope_display(), _("confirmed") if w.confirmed_at else _("pending"))
+            for w in obj.withdrawals.order_by("created_at")
+        ]  # fmt: skip
+        if not rows:
+            return "—"
+        return format_html(
+            "<ul>{}</ul>", format_html_join("", '<li><a href="{}">{}</a>: {} ({})</li>', rows)
+        )
 
     @admin.display(description=_("Emails"))
     def messages_state(self, obj):

@@ -8,11 +8,17 @@ from django.contrib import admin
 from django.db import transaction
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from ..core.admin import confirmation_page, confirmed
 from ..evidence.admin import EventInline
 from .models import Withdrawal
+
+
+def in_zone(label):
+    """A column's label naming the operator's zone, in which its times are shown."""
+    return format_lazy("{} ({})", label, settings.OPERATOR_TIME_ZONE)
 
 
 @admin.register(Withdrawal)
@@ -21,8 +27,8 @@ class WithdrawalAdmin(admin.ModelAdmin):
         css = {"all": ["css/admin.css"]}
 
     list_display = [
-        "reference", "created_at", "scope", "email", "confirmed_at", "acknowledge_by",
-        "acknowledged_at", "complete_by", "completed_at", "deadline_status",
+        "reference", "created_local", "scope", "email", "acknowledgement", "completion",
+        "deadline_status",
     ]  # fmt: skip
     list_filter = ["scope", ("completed_at", admin.EmptyFieldListFilter)]
     search_fields = ["reference", "email", "submission_reference"]
@@ -39,6 +45,18 @@ class WithdrawalAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+    @admin.display(description=in_zone(_("Received")), ordering="created_at")
+    def created_local(self, obj):
+        return in_operator_zone(obj.created_at, named=False)
+
+    @admin.display(description=in_zone(_("Acknowledged")))
+    def acknowledgement(self, obj):
+        return clock_state(obj, obj.acknowledged_at, obj.acknowledge_by)
+
+    @admin.display(description=in_zone(_("Completed")))
+    def completion(self, obj):
+        return clock_state(obj, obj.completed_at, obj.complete_by)
 
     @admin.display(description=_("Deadlines"))
     def deadline_status(self, obj):
@@ -104,7 +122,17 @@ class WithdrawalAdmin(admin.ModelAdmin):
         return len(pending)
 
 
-def in_operator_zone(moment):
-    """A moment as the operator reads it, its zone named."""
+def in_operator_zone(moment, named=True):
+    """A moment as the operator reads it, its zone named (or named by the column)."""
     zone = ZoneInfo(settings.OPERATOR_TIME_ZONE)
-    return f"{moment.astimezone(zone):%Y-%m-%d %H:%M} ({settings.OPERATOR_TIME_ZONE})"
+    local = f"{moment.astimezone(zone):%Y-%m-%d %H:%M}"
+    return f"{local} ({settings.OPERATOR_TIME_ZONE})" if named else local
+
+
+def clock_state(withdrawal, done_at, due):
+    """One clock in a column: when it was done, or by when it must be."""
+    if done_at:
+        return _("done {moment}").format(moment=in_operator_zone(done_at, named=False))
+    if withdrawal.confirmed_at is None:
+        return "—"
+    return _("by {moment}").format(moment=in_operator_zone(due, named=False))
