@@ -1,13 +1,14 @@
 """Site-wide response rules that belong to no single view."""
 
 import logging
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.db import InternalError, OperationalError, connections
 from django.http import HttpResponseBadRequest, HttpResponseNotFound
 from django.shortcuts import render
-from django.utils import translation
+from django.utils import timezone, translation
 
 logger = logging.getLogger(__name__)
 
@@ -62,10 +63,16 @@ def unreadable_input(get_response):
 
 
 def admin_pages(get_response):
-    """Admin is never indexed, and its widgets may show data: images (icons)."""
+    """Admin is never indexed, its widgets may show data: images (icons), and it shows
+    and reads times in the operator's zone, named (kommogen_site/formats/)."""
     admin_prefixes = (f"/{settings.ADMIN_PATH}", "/markdownx/")
+    operator_zone = ZoneInfo(settings.OPERATOR_TIME_ZONE)
 
     def middleware(request):
+        if request.path.startswith(admin_prefixes):
+            timezone.activate(operator_zone)
+        else:
+            timezone.deactivate()
         response = get_response(request)
         if request.path.startswith(admin_prefixes):
             response["X-Robots-Tag"] = "noindex, nofollow"

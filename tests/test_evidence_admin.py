@@ -106,3 +106,19 @@ def test_a_requests_admin_page_shows_its_consents_now_and_its_withdrawals(
     assert (
         f'/admin/agreements/withdrawal/{withdrawal.pk}/change/">{withdrawal.reference}</a>' in text
     )
+
+
+def test_times_in_admin_are_the_operators_and_name_their_zone(admin_client, client, send_request):
+    from datetime import UTC, datetime
+
+    from agreements.models import Submission
+
+    send_request()
+    moment = datetime(2026, 12, 6, 3, 0, tzinfo=UTC)  # 10:00 in Ho Chi Minh City
+    Submission.objects.update(created_at=moment)
+    listing = admin_client.get("/admin/agreements/submission/").content.decode()
+    assert "Dec. 6, 2026, 10 a.m. +07" in listing
+    page = admin_client.get(f"/admin/agreements/submission/{Submission.objects.get().pk}/change/")
+    assert "Dec. 6, 2026, 10 a.m. +07" in page.content.decode()
+    public = client.get(Submission.objects.get().get_absolute_url()).content.decode()
+    assert "+07" not in public  # the visitor's pages keep UTC, labelled as such

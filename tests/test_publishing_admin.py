@@ -117,6 +117,8 @@ def test_publish_scheduled_takes_effect_later_in_the_operators_time_zone(
     typed = wall_clock.strftime("%Y-%m-%dT%H:%M")
     response = confirm(client, draft, when="scheduled", effective_at=typed)
     assert response.status_code == 302
+    said = client.get(response["Location"]).content.decode()  # as typed, its zone named
+    assert f"{wall_clock:%Y-%m-%d %H:%M} (Asia/Ho_Chi_Minh)" in said
     version = Version.objects.get(pk=draft.pk)
     assert version.number == 2 and version.effective_at == wall_clock
     assert client.get("/agreement/").context["version"] == first

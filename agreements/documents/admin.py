@@ -323,7 +323,12 @@ class VersionAdmin(admin.ModelAdmin):
         except ValidationError as error:
             form.add_error(None, error)
             return None
-        effective = f"{draft.effective_at:%Y-%m-%d %H:%M} UTC"
+        zone = ZoneInfo(settings.OPERATOR_TIME_ZONE)
+        local = draft.effective_at.astimezone(zone)
+        effective = (
+            f"{local:%Y-%m-%d %H:%M} ({settings.OPERATOR_TIME_ZONE}), "
+            f"{draft.effective_at:%Y-%m-%d %H:%M} UTC"
+        )
         message = f"Published as version {draft.number}, in effect from {effective}."
         self.log_change(request, draft, message)
         self.message_user(request, f"{draft}: {message}", messages.SUCCESS)

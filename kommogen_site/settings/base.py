@@ -118,6 +118,8 @@ AUTH_PASSWORD_VALIDATORS = [
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("ru", "Русский"), ("vi", "Tiếng Việt")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# Each language's own formats, with a moment's zone named (admin shows the operator's).
+FORMAT_MODULE_PATH = ["kommogen_site.formats"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
