@@ -299,12 +299,12 @@ def test_a_withdrawal_from_a_receipt_never_reaches_another_persons_request(visit
     fill_contact_form(attacker.page, email="Victim@Example.com")  # the victim's address
     send_with_the_required_consents(attacker.page)
     receipt = attacker.page.url
-    attacker.page.get_by_role("button", name="Withdraw", exact=True).click()
-    attacker.page.wait_for_url(re.compile(r"/consent/withdraw/"), timeout=10000)
-    attacker.page.goto(receipt)  # and again
-    attacker.page.get_by_role("button", name="Withdraw", exact=True).click()
-    attacker.page.wait_for_url(re.compile(r"/consent/withdraw/"), timeout=10000)
-    assert victims not in attacker.page.content()
+    second_tab = attacker.context.new_page()  # the receipt open twice: Withdraw in each
+    second_tab.goto(receipt)
+    for page in (attacker.page, second_tab):
+        page.get_by_role("button", name="Withdraw", exact=True).click()
+        page.wait_for_url(re.compile(r"/consent/withdraw/"), timeout=10000)
+        assert victims not in page.content()
     reached = attacker.site.shell(
         "from agreements.models import Withdrawal; "
         "print([sorted(w.submissions.values_list('reference', flat=True)) "
@@ -443,6 +443,7 @@ def test_a_version_says_in_plain_words_when_it_is_in_effect_and_what_its_fingerp
     person.goto("/agreement/v/1/")
     status = person.page.locator(".version-status").inner_text()
     assert re.match(r"Version 1, in effect from \d{1,2} \w+ \d{4} to \d{1,2} \w+ \d{4}\.", status)
+    person.page.locator(".version-meta summary").click()  # folded on a phone
     explained = person.page.get_by_role("link", name="How it proves what you accepted").first
     assert explained.get_attribute("href") == "/evidence/"
     term = person.page.locator(".version-meta dt").last.bounding_box()
@@ -712,3 +713,19 @@ def test_the_withdrawals_list_shows_its_deadlines_and_status_at_1280_px(visitor)
         assert box and box["x"] + box["width"] <= DESKTOP["width"], column
     assert "OVERDUE" in operator.page.locator("#result_list").inner_text()
     operator.close()
+
+
+@pytest.mark.parametrize("language", ["", "/ru", "/vi"])
+def test_on_a_phone_the_text_starts_on_the_first_screen_and_the_fingerprint_unfolds(
+    visitor, language
+):
+    reader = visitor(viewport=PHONE)
+    reader.goto(f"{language}/agreement/")
+    first_clause = reader.page.locator(".document-text h2").first.bounding_box()
+    if not language:  # (a translation behind the English says so first: two lines more)
+        assert first_clause["y"] < PHONE["height"], first_clause  # the text begins on screen
+    fingerprint = reader.page.locator(".version-meta code.fingerprint")
+    assert not fingerprint.is_visible()  # folded: its summary names it
+    reader.page.locator(".version-meta summary").click()
+    assert fingerprint.is_visible() and len(fingerprint.inner_text().strip()) == 64
+    reader.close()

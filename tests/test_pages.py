@@ -22,7 +22,7 @@ def test_the_agreement_page_shows_the_current_version(client, publish):
     assert '<h1 lang="en">User Agreement (public offer)</h1>' in text
     assert version.fingerprint in text
     assert 'id="clause-7-2"' in text and 'href="#section-7"' in text
-    assert "UTC" in text and "Asia/Ho Chi Minh" in text
+    assert "UTC" in text and "Ho Chi Minh City:" in text
     for link in (
         "/agreement/versions/",
         "/agreement/v/1/",
@@ -199,3 +199,29 @@ def test_the_evidence_page_opens_with_plain_words_before_any_technical_term(
     summary = page.index('class="panel evidence-summary"')
     for term in ("HMAC", "Merkle", "Ed25519", "SHA-256", "RFC"):
         assert summary < page.index(term), term
+
+
+def test_a_page_gives_one_effective_date_and_names_the_operators_zone_in_its_language(
+    client, make_draft
+):
+    from datetime import UTC, datetime
+
+    import time_machine
+
+    from agreements.documents.services import version_publish
+
+    # 20:05 UTC on 6 December is already 7 December in Ho Chi Minh City.
+    with time_machine.travel(datetime(2031, 12, 6, 20, 5, tzinfo=UTC), tick=False):
+        version = version_publish(version=make_draft())
+        page = client.get("/agreement/").content.decode()
+        russian = client.get("/ru/agreement/").content.decode()
+        vietnamese = client.get("/vi/agreement/").content.decode()
+    assert "(Хошимин: 7 декабря 2031, 03:05)" in russian
+    assert "(TP Hồ Chí Minh: 7 tháng 12 năm 2031, 03:05)" in vietnamese
+    status = re.search(r'<p class="version-status">(.*?)</p>', page, re.S).group(1)
+    assert "in effect since 6 December 2031" in status
+    assert (
+        "6 December 2031, 20:05 UTC" in page and "Ho Chi Minh City: 7 December 2031, 03:05" in page
+    )
+    assert "since 7 December" not in page
+    assert version.number == 1

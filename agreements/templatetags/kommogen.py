@@ -3,6 +3,7 @@
 from datetime import UTC
 from zoneinfo import ZoneInfo
 
+from babel.dates import get_timezone_location
 from django import template
 from django.conf import settings
 from django.urls import reverse
@@ -32,13 +33,13 @@ DAY_FORMATS = {"en": "j F Y", "ru": "j E Y", "vi": r"j \t\h\á\n\g n \n\ă\m Y"}
 
 @register.filter
 def day_in_words(moment):
-    """The day of a moment in the operator's zone, in the active language's words:
-    "27 November 2026", "27 ноября 2026", "27 tháng 11 năm 2026"."""
+    """The day of a moment in UTC, the zone a page names first (dual_time), in the active
+    language's words: "27 November 2026", "27 ноября 2026", "27 tháng 11 năm 2026". One
+    date per page: never the operator's day above the same moment's UTC day."""
     if moment is None:
         return ""
-    local = moment.astimezone(ZoneInfo(settings.OPERATOR_TIME_ZONE))
     language = translation.get_language() or "en"
-    return dateformat.format(local, DAY_FORMATS.get(language, DAY_FORMATS["en"]))
+    return dateformat.format(moment.astimezone(UTC), DAY_FORMATS.get(language, DAY_FORMATS["en"]))
 
 
 @register.filter
@@ -49,18 +50,25 @@ def utc_day(moment):
 
 @register.simple_tag
 def dual_time(moment):
-    """<time> in UTC, followed by the same moment in the operator's zone."""
+    """<time> in UTC, followed by the same moment in the operator's zone, named by its
+    city in the active language (CLDR, through Babel)."""
     if moment is None:
         return ""
     utc = moment.astimezone(UTC)
     local = moment.astimezone(ZoneInfo(settings.OPERATOR_TIME_ZONE))
     return format_html(
-        '<time datetime="{}">{} UTC</time> ({} {})',
+        '<time datetime="{}">{} UTC</time> ({}: {})',
         utc.isoformat(timespec="seconds").replace("+00:00", "Z"),
         in_words(utc),
+        operator_city(),
         in_words(local),
-        settings.OPERATOR_TIME_ZONE.replace("_", " "),
     )
+
+
+def operator_city():
+    """The operator's zone as a reader of the page's language names it: its city."""
+    language = translation.get_language() or "en"
+    return get_timezone_location(settings.OPERATOR_TIME_ZONE, locale=language, return_city=True)
 
 
 @register.filter

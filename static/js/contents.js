@@ -1,11 +1,17 @@
-// A long document's contents: folded on narrow screens (open without scripts, as the
-// page works without them), and on wide ones the section being read is marked in it.
+// What comes before a document's text is folded on narrow screens, so the text starts on
+// the first screen (each open without scripts, as the page works without them): the
+// contents, the fingerprint, the links to versions and downloads. On wide screens the
+// section being read is marked in the contents.
 (function () {
   "use strict";
+  var narrow = window.matchMedia("(max-width: 61.99rem)");
+  if (narrow.matches) {
+    document.querySelectorAll("details[data-fold-narrow]").forEach(function (fold) {
+      fold.open = false;
+    });
+  }
   var details = document.querySelector(".toc details");
   if (!details) { return; }
-  var narrow = window.matchMedia("(max-width: 61.99rem)");
-  if (narrow.matches) { details.open = false; }
   var links = {};
   details.querySelectorAll("a[href^='#']").forEach(function (link) {
     links[link.getAttribute("href").slice(1)] = link;
