@@ -426,3 +426,18 @@ def test_translations_falling_behind_are_named_before_publishing_and_marked_afte
     assert "current, behind the English version 2" in listing
     history = client.get("/ru/agreement/versions/").content.decode()
     assert "отстаёт от английского оригинала" in history and ">действующая<" not in history
+
+
+@pytest.mark.parametrize("language", ["ru", "vi"])
+def test_the_emailed_receipt_names_each_text_once_in_the_visitors_words(
+    client, translations, no_fill_delay, language
+):
+    send_in(client, language)
+    call_command("deliver", "--once")
+    copy = next(m for m in mail.outbox if m.to == [VALID_REQUEST["email"]])
+    accepted = {"ru": "Вы приняли: Пользовательское соглашение (публичная оферта), версия 1",
+                "vi": "Bạn đã chấp nhận: Thỏa thuận người dùng (đề nghị giao kết hợp đồng công "
+                      "khai), phiên bản 1"}[language]  # fmt: skip
+    assert accepted in copy.body
+    if language == "vi":
+        assert " nó " not in copy.body and "Tin nhắn" not in copy.body

@@ -105,3 +105,21 @@ def test_the_translations_use_the_glossarys_legal_terms():
 def test_the_russian_consent_statement_says_as_described_in(client, documents):
     html = client.get("/ru/contact/").content.decode()
     assert "как описано в" in html and "в соответствии с" not in html
+
+
+def test_the_interfaces_wording_is_formal_and_consistent():
+    import polib
+
+    catalogue = settings.BASE_DIR / "locale" / "{}" / "LC_MESSAGES" / "django.po"
+    vietnamese = [e.msgstr for e in polib.pofile(str(catalogue).format("vi")) if not e.obsolete]
+    assert not [text for text in vietnamese if re.search(r"(^|\W)nó(\W|$)", text)]
+    assert not [text for text in vietnamese if "Tin nhắn" in text or "tin nhắn" in text]
+    russian = [e.msgstr for e in polib.pofile(str(catalogue).format("ru")) if not e.obsolete]
+    assert not [text for text in russian if "ключевые дайджесты" in text]
+    assert not [text for text in russian if "Заявка, отправленная сейчас" in text]
+
+
+def test_the_vietnamese_form_says_toi_dong_y_and_noi_dung(client, documents):
+    html = client.get("/vi/contact/").content.decode()
+    assert "Tôi đồng ý với <a" in html and "việc xử lý dữ liệu cá nhân của tôi theo" in html
+    assert ">Nội dung<" in html and "Tôi đưa ra" not in html

@@ -91,7 +91,8 @@ def test_the_worker_sends_the_operator_and_the_visitor_a_multipart_email(
     assert "Nguyễn Văn An" in operator.get_body(("plain",)).get_content()
     text = visitor.get_body(("plain",)).get_content()
     assert submission.reference in text and "What happens next" in text
-    assert "You accepted User Agreement" in text and "did not give your consent" in text
+    assert "You accepted: User Agreement (public offer), version" in text  # the title once
+    assert "did not give your consent" in text
     assert f"https://www.kommogen.com/receipt/{submission.receipt_token}/" in text
     [attachment] = list(visitor.iter_attachments())
     receipt = json.loads(attachment.get_content())
