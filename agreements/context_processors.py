@@ -53,5 +53,7 @@ def site(request):
         "site_url": settings.SITE_URL,
         "operator_time_zone": settings.OPERATOR_TIME_ZONE,
         "operator_email": settings.KOMMOGEN_OPERATOR_EMAIL,
+        "issuer": settings.KOMMOGEN_ISSUER,
+        "issuer_address": settings.KOMMOGEN_ISSUER_ADDRESS,
         "agreement_number": current_agreement_number,
     }

@@ -3,7 +3,7 @@
 from django.core.management import call_command
 
 from agreements.evidence import verification
-from agreements.models import AcceptanceEvent, Submission
+from agreements.models import AcceptanceEvent, Submission, Version
 
 
 def test_submissions_and_events_are_read_only_in_admin(admin_client, send_request):
@@ -122,3 +122,30 @@ def test_times_in_admin_are_the_operators_and_name_their_zone(admin_client, clie
     assert "Dec. 6, 2026, 10 a.m. +07" in page.content.decode()
     public = client.get(Submission.objects.get().get_absolute_url()).content.decode()
     assert "+07" not in public  # the visitor's pages keep UTC, labelled as such
+
+
+def test_the_evidence_sheet_for_a_lawyer_names_its_issuer_every_text_and_labels_each_hash(
+    admin_client, send_request, settings
+):
+    send_request()
+    submission = Submission.objects.get()
+    sheet = admin_client.get(f"/admin/agreements/submission/{submission.pk}/evidence/")
+    text = sheet.content.decode()
+    assert settings.KOMMOGEN_ISSUER in text and "Nha Trang" in text  # who issues it, where
+    privacy = Version.objects.get(document__slug="privacy", language="en")
+    assert f"privacy v{privacy.number} (en)" in text and privacy.fingerprint in text
+    event = submission.events.order_by("position").last()
+    assert f"this event's hash:<br><code>{event.hash}</code>" in text
+    assert "previous event's hash:" in text
+    css = (settings.BASE_DIR / "static" / "css" / "evidence-sheet.css").read_text()
+    assert "counter(page)" in css and "counter(pages)" in css  # every printed page numbered
+
+
+def test_a_printed_receipt_names_its_issuer_every_texts_fingerprint_and_how_to_check_it(
+    client, send_request, settings
+):
+    receipt = client.get(send_request()["Location"]).content.decode()
+    privacy = Version.objects.get(document__slug="privacy", language="en")
+    assert privacy.fingerprint in receipt  # the Privacy Policy's, beside the consent's
+    verify = receipt[receipt.index('class="print-only print-verify"'):]
+    assert settings.KOMMOGEN_ISSUER in verify and "verify_receipt.py" in verify

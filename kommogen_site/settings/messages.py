@@ -33,6 +33,16 @@ KOMMO_SEND_CLIENT_IP = env_bool("KOMMO_SEND_CLIENT_IP", False)
 
 # Email: files under var/mail/ by default; SMTP when DJANGO_EMAIL_HOST is set.
 KOMMOGEN_OPERATOR_EMAIL = os.environ.get("KOMMOGEN_OPERATOR_EMAIL", "gen@kommogen.com")
+# Who issues the receipts and evidence sheets, as a printed copy names them: the
+# operator's name and postal address (the texts' section 1).
+KOMMOGEN_ISSUER = os.environ.get(
+    "KOMMOGEN_ISSUER", "Mikhail Trapeznikov, operating under the KommoGEN brand"
+)
+KOMMOGEN_ISSUER_ADDRESS = os.environ.get(
+    "KOMMOGEN_ISSUER_ADDRESS",
+    "65251, 02 Nguyen Thi Minh Khai Street, Loc Tho Ward, Nha Trang, Khanh Hoa, Vietnam, "
+    "65000, Floor 27, Apartment A2717",
+)
 # The messengers the operator answers on, shown on the home and contact pages when set:
 # a Telegram username, and WhatsApp and Zalo phone numbers with their country code.
 KOMMOGEN_TELEGRAM = os.environ.get("KOMMOGEN_TELEGRAM", "")
