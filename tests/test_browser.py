@@ -729,3 +729,45 @@ def test_on_a_phone_the_text_starts_on_the_first_screen_and_the_fingerprint_unfo
     reader.page.locator(".version-meta summary").click()
     assert fingerprint.is_visible() and len(fingerprint.inner_text().strip()) == 64
     reader.close()
+
+
+def test_the_editor_at_1280_px_keeps_its_preview_in_view_following_the_clause_edited(visitor):
+    operator = visitor(viewport=DESKTOP)
+    log_in_as_operator(operator, "/admin/")
+    draft = operator.site.shell(
+        "from agreements.models import Version; "
+        "v = Version.objects.get(document__slug='agreement', language='en', number=2); "
+        "print(v.new_draft().pk)"
+    )
+    operator.goto(f"/admin/agreements/version/{draft}/change/")
+    assert operator.page.locator("#nav-sidebar").is_visible()
+    for name in ("Preview as a page",):
+        tool = operator.page.get_by_role("link", name=name)
+        box = tool.bounding_box()
+        assert box["y"] + box["height"] < DESKTOP["height"], name  # on the first screen
+    preview = operator.page.locator(".markdownx-preview")
+    preview.locator("#clause-7-2").wait_for()
+    edge = preview.bounding_box()
+    assert edge["x"] + edge["width"] <= DESKTOP["width"]  # not cut off beside the sidebar
+    source = operator.page.locator(".markdownx textarea")
+    text = source.input_value()
+    source.focus()
+    source.evaluate("(area, at) => { area.setSelectionRange(at, at); }", text.index("7.2.") + 5)
+    source.press("ArrowRight")  # the caret moves inside clause 7.2
+    operator.page.mouse.wheel(0, 700)  # the text scrolls: the preview stays beside it
+    operator.page.wait_for_timeout(200)
+    clause = preview.locator("#clause-7-2").bounding_box()
+    edge = preview.bounding_box()
+    assert edge["y"] <= clause["y"] < edge["y"] + edge["height"]  # the preview shows it
+    assert 0 <= clause["y"] < DESKTOP["height"]  # and the preview is on screen
+    published = operator.site.shell(
+        "from agreements.models import Version; print(Version.objects.get("
+        "document__slug='agreement', language='en', number=2).pk)"
+    )
+    operator.goto(f"/admin/agreements/version/{published}/change/")
+    button = operator.page.get_by_role("button", name="New draft from this version")
+    box = button.bounding_box()
+    assert box["y"] + box["height"] < DESKTOP["height"]
+    background = button.evaluate("b => getComputedStyle(b).backgroundColor")
+    assert background not in ("rgba(0, 0, 0, 0)", "transparent")  # a styled button
+    operator.close()

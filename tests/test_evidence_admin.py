@@ -133,7 +133,7 @@ def test_the_evidence_sheet_for_a_lawyer_names_its_issuer_every_text_and_labels_
     text = sheet.content.decode()
     assert settings.KOMMOGEN_ISSUER in text and "Nha Trang" in text  # who issues it, where
     privacy = Version.objects.get(document__slug="privacy", language="en")
-    assert f"privacy v{privacy.number} (en)" in text and privacy.fingerprint in text
+    assert f"privacy v{privacy.number}</a> (en)" in text and privacy.fingerprint in text
     event = submission.events.order_by("position").last()
     assert f"this event's hash:<br><code>{event.hash}</code>" in text
     assert "previous event's hash:" in text
@@ -147,5 +147,5 @@ def test_a_printed_receipt_names_its_issuer_every_texts_fingerprint_and_how_to_c
     receipt = client.get(send_request()["Location"]).content.decode()
     privacy = Version.objects.get(document__slug="privacy", language="en")
     assert privacy.fingerprint in receipt  # the Privacy Policy's, beside the consent's
-    verify = receipt[receipt.index('class="print-only print-verify"'):]
+    verify = receipt[receipt.index('class="print-only print-verify"') :]
     assert settings.KOMMOGEN_ISSUER in verify and "verify_receipt.py" in verify

@@ -6,6 +6,7 @@ Published versions are shown read-only and can never be deleted.
 
 from zoneinfo import ZoneInfo
 
+from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -153,17 +154,19 @@ class VersionAdmin(admin.ModelAdmin):
     def formfield_for_dbfield(self, db_field, request, **kwargs):
         if db_field.name == "source":
             kwargs["widget"] = DocumentTextWidget
+        if db_field.name == "summary":
+            kwargs["widget"] = forms.Textarea(attrs={"rows": 3})
         return super().formfield_for_dbfield(db_field, request, **kwargs)
 
     def get_fields(self, request, obj=None):
         if obj and obj.is_published:
             return self.published_fields
-        return [*self.fields, "draft_preview"] if obj else self.fields
+        return self.fields  # a draft's "Preview as a page" is a button at the top
 
     def get_readonly_fields(self, request, obj=None):
         if obj and obj.is_published:
             return self.published_fields
-        return ["draft_preview"]
+        return []
 
     def has_change_permission(self, request, obj=None):
         if obj and obj.is_published:
@@ -224,10 +227,6 @@ class VersionAdmin(admin.ModelAdmin):
             obj.get_absolute_url(),
             obj.get_raw_url(),
         )
-
-    @admin.display(description=_("Preview"))
-    def draft_preview(self, obj):
-        return format_html('<a href="{}">Preview this draft as a page</a>', obj.get_absolute_url())
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         draft = Version.objects.filter(pk=object_id, number__isnull=True).first()

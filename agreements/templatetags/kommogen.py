@@ -138,3 +138,11 @@ def language_note(text):
     if text.get("language", "en") != (translation.get_language() or "en"):
         return " " + gettext("This text is the English original: it was not yet translated.")
     return ""
+
+
+@register.filter
+def text_url(text):
+    """The permanent address of a text a record names (its record entry)."""
+    with translation.override(text.get("language", "en")):
+        kwargs = {"document": text["document"], "number": text["version"]}
+        return reverse("document_version", kwargs=kwargs)
