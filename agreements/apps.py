@@ -11,9 +11,11 @@ class AgreementsConfig(AppConfig):
         below them announce (their signals.py); the URL path types URLconfs and admin use."""
         from .documents import checks, converters  # noqa: F401 (checks registers itself)
         from .outbox import receivers as outbox
+        from .rights import receivers as rights
         from .withdrawal import receivers as withdrawal
 
         withdrawal.connect()
+        rights.connect()
         outbox.connect()
         register_converter(converters.DocumentSlugConverter, "document")
         register_converter(converters.VersionNumberConverter, "number")

@@ -37,11 +37,12 @@ from .evidence.models import (
     MerkleNode,
 )
 from .outbox.models import OutboxAttempt, OutboxMessage
+from .rights.models import MyDataLinkUse, RightsRequest, RightsRequestChange
 from .withdrawal.models import Withdrawal
 
 __all__ = [
     "AcceptanceEvent", "AppendOnlyViolation", "Cancellation", "ChainVerification", "Checkpoint",
-    "MerkleNode", "OutboxAttempt",
+    "MerkleNode", "MyDataLinkUse", "OutboxAttempt", "RightsRequest", "RightsRequestChange",
     "ContentLoad", "Document", "OutboxMessage", "PersonalRecord", "PublishedVersionIsImmutable",
     "RateCounter", "Service", "Submission", "Version", "VersionQuerySet", "Withdrawal",
     "fingerprint_of", "new_receipt_token", "new_reference", "new_salt", "next_number",

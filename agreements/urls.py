@@ -4,6 +4,7 @@ from .contact import urls as contact
 from .documents import urls as documents
 from .evidence import urls as evidence
 from .notices import urls as notices
+from .rights import urls as rights
 from .withdrawal import urls as withdrawal
 
 urlpatterns = [
@@ -11,6 +12,7 @@ urlpatterns = [
     *contact.urlpatterns,
     *withdrawal.urlpatterns,
     *notices.urlpatterns,
+    *rights.urlpatterns,
     *evidence.urlpatterns,
     *documents.urlpatterns,
 ]

@@ -1,15 +1,18 @@
 """Small builders for tests: documents, drafts and published versions."""
 
+import email
 from datetime import datetime, timedelta
+from email import policy
 
 import pytest
+from aiosmtpd.controller import Controller
 from django.utils import timezone
 
 from agreements.documents import caching
 from agreements.documents.services import version_publish
 from agreements.models import Document, Version
 
-from .live import live_site, live_site_factory, server_database  # noqa: F401 (fixtures)
+from .live import free_port, live_site, live_site_factory, server_database  # noqa: F401
 
 
 @pytest.fixture(autouse=True)
@@ -176,3 +179,40 @@ def send_request(client, documents, no_fill_delay):
         return client.post("/contact/", data, **meta)
 
     return send
+
+
+class Inbox:
+    """An aiosmtpd handler keeping every message it receives; `unknown` recipients are
+    refused (550), as a mail server refuses an address that does not exist."""
+
+    def __init__(self):
+        self.messages, self.peers, self.refuse, self.unknown = [], set(), 0, set()
+        self.raw = []
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802
+        if address in self.unknown:
+            return "550 5.1.1 No such user here"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's API)
+        self.peers.add(session.peer)  # one per connection
+        if self.refuse:
+            self.refuse -= 1
+            return "451 Try again later"
+        self.messages.append(email.message_from_bytes(envelope.content, policy=policy.default))
+        self.raw.append(envelope.content)
+        return "250 OK"
+
+
+@pytest.fixture
+def smtp_server(settings):
+    """A real SMTP server on loopback, and the site's email going to it."""
+    inbox, port = Inbox(), free_port()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", port
+    settings.EMAIL_USE_TLS, settings.EMAIL_TIMEOUT = False, 5
+    yield inbox
+    controller.stop()

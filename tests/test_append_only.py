@@ -23,6 +23,7 @@ CHANGES = {
     "agreements_cancellation": ("reason", "never cancelled"),
     "agreements_contentload": ("file_name", "other.md"),
     "agreements_chainverification": ("reason", "all is well"),
+    "agreements_rightsrequestchange": ("note", "never asked"),
 }
 
 POPULATE = """
@@ -48,6 +49,9 @@ version_publish(version=draft, effective_at=timezone.now() + timedelta(days=3))
 version_cancel(version=draft, by="operator", reason="a typo in its date")
 call_command("make_checkpoint")
 call_command("verify_evidence")
+from agreements.models import RightsRequest, RightsRequestChange
+entry = RightsRequest.objects.create(kind="access", channel="email", email="a@example.com")
+RightsRequestChange.objects.create(request=entry, state="received", by="operator")
 """
 
 

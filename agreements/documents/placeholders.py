@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.utils import translation
 from django.utils.translation import ngettext
 
-from ..core.deadlines import CLOCKS, LAWS, REQUESTS
+from ..core.deadlines import CLOCKS, LAWS, REQUESTS, STATED
 
 PLACEHOLDER = re.compile(r"\{\{\s*(\w+)\s*\}\}")
 
@@ -37,6 +37,8 @@ def deadlines():
     """The table of clocks as a Markdown list, one law per item."""
     items = []
     for law, name in LAWS.items():
+        if law not in STATED:
+            continue
         clocks = [c for c in CLOCKS if c.law == law]
         parts = [f"{REQUESTS[c.request]} — {duration(c)}" for c in clocks]
         items.append(f"- {name}: {'; '.join(parts)}.")

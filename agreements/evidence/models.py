@@ -45,6 +45,9 @@ class AcceptanceEvent(models.Model):
         ERASED = "erased", _("personal data erased")
         CONFIRMED = "confirmed", _("consent confirmed (by the link in an email)")
         NOTIFIED = "notified", _("notice of a new version sent")
+        ACCESSED = "accessed", _("the person saw their data (the “my data” page)")
+        EXPORTED = "exported", _("the person downloaded their data")
+        CORRECTED = "corrected", _("a field corrected at the person's request")
 
     class Purpose(models.TextChoices):
         AGREEMENT = "agreement", _("User Agreement")

@@ -29,11 +29,21 @@ from django.utils import timezone
 from ..core.clients import Context
 from ..core.models import RateCounter
 from ..notices.services import notice_record_sent
+from ..rights.services import my_data_link_send
 from ..withdrawal.services import withdrawal_request
 from . import kommo
-from .messages import ALERT_KINDS, WITHDRAWAL_REQUEST, compose, queue_operator_alert
+from .messages import (
+    ALERT_KINDS,
+    TYPED_KINDS,
+    WITHDRAWAL_REQUEST,
+    compose,
+    queue_operator_alert,
+)
 from .models import OutboxAttempt, OutboxMessage
 
+# Messages that carry a credential (a link that opens a person's data): once sent, the
+# outbox keeps its subject and recipient only.
+CREDENTIAL_KINDS = {"my_data_link"}
 FIRST_RETRY = timedelta(seconds=30)
 LONGEST_WAIT = timedelta(hours=6)
 
@@ -175,8 +185,8 @@ def erased_since_queued(message):
 def deliver(message, mail):
     """Send one claimed message and record the outcome; True when it went out.
     mail: the connection to the mail server, kept open between messages."""
-    if message.kind == WITHDRAWAL_REQUEST:  # work handed over by a request, not a message
-        resolve_withdrawal_request(message)
+    if message.kind in TYPED_KINDS:  # work handed over by a request, not a message
+        resolve_typed(message)
         return True
     if erased_since_queued(message):
         return skipped(message)
@@ -203,15 +213,19 @@ def deliver(message, mail):
     return True
 
 
-def resolve_withdrawal_request(message):
-    """The worker's part of a typed withdrawal: the pending withdrawals and their links;
-    then the row keeps nothing of what was typed."""
+def resolve_typed(message):
+    """The worker's part of what a visitor typed: a withdrawal (the pending withdrawals and
+    their links) or a "my data" request (the link, if the address is known); then the row
+    keeps nothing of what was typed."""
     typed = json.loads(message.text)
     with transaction.atomic():
-        context = Context("", "withdraw", None, "", typed.get("language", ""),
-                          typed["client_ip"], typed["user_agent"])  # fmt: skip
-        withdrawal_request(email=typed["email"], reference=typed["reference"],
-                           scope=typed["scope"], context=context)  # fmt: skip
+        if message.kind == WITHDRAWAL_REQUEST:
+            context = Context("", "withdraw", None, "", typed.get("language", ""),
+                              typed["client_ip"], typed["user_agent"])  # fmt: skip
+            withdrawal_request(email=typed["email"], reference=typed["reference"],
+                               scope=typed["scope"], context=context)  # fmt: skip
+        else:
+            my_data_link_send(email=typed["email"], language=typed.get("language", ""))
         OutboxMessage.objects.filter(pk=message.pk).update(
             state=OutboxMessage.State.SENT, sent_at=timezone.now(), recipient="", text=""
         )
@@ -224,6 +238,8 @@ def sent(message):
         OutboxMessage.objects.filter(pk=message.pk).update(
             state=OutboxMessage.State.SENT, sent_at=timezone.now(), last_error=""
         )
+        if message.kind in CREDENTIAL_KINDS:  # a link that opens a person's data: no copy kept
+            OutboxMessage.objects.filter(pk=message.pk).update(text="", html="")
         OutboxAttempt.objects.create(message=message, outcome=OutboxAttempt.Outcome.SENT)
         if message.notice_of_id:
             notice_record_sent(submission=message.submission, version=message.notice_of)

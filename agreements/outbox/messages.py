@@ -61,8 +61,10 @@ def compose(message):
 
 
 ALERT_KINDS = {"operator_outbox_alert"}
-# Not a message: a withdrawal typed on the public form, resolved by the worker.
+# Not messages: what a visitor typed on a public form, resolved by the worker.
 WITHDRAWAL_REQUEST = "withdrawal_request"
+MY_DATA_REQUEST = "my_data_request"
+TYPED_KINDS = (WITHDRAWAL_REQUEST, MY_DATA_REQUEST)
 OPERATOR_KINDS = {
     "operator_request", "operator_withdrawal", "operator_kommo_erasure", *ALERT_KINDS
 }  # fmt: skip
@@ -293,3 +295,17 @@ def queue_operator_alert(message):
     queue(f"alert:{message.pk}:{message.attempts}", "operator_outbox_alert",
           settings.KOMMOGEN_OPERATOR_EMAIL, subject=f"[KommoGEN] Outbox: {message.key} needs you",
           text=text)  # fmt: skip
+
+
+def queue_my_data_link(email, language, token):
+    """The single-use link to a person's data, worded now in their language (the token
+    lives only in this message, which the worker sends at once)."""
+    language = language if language in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
+    with translation.override(language):
+        context = {"site_url": settings.SITE_URL,
+                   "open_url": absolute_url("my_data_open", token),
+                   "minutes": settings.KOMMOGEN_MY_DATA_LINK_MINUTES}  # fmt: skip
+        queue(f"my-data:{token[-16:]}", "my_data_link", email,
+              subject=str(_("Your data at KommoGEN: the link you asked for")),
+              text=render_to_string("agreements/email/my_data_link.txt", context),
+              html=render_to_string("agreements/email/my_data_link.html", context))  # fmt: skip

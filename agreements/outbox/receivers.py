@@ -13,6 +13,7 @@ from ..contact.signals import person_erased, submission_erased, submission_recor
 from ..core.models import normalise_email
 from ..documents.models import ENGLISH
 from ..documents.signals import version_published
+from ..rights.signals import my_data_asked, my_data_link_made
 from ..withdrawal.signals import (
     withdrawal_confirmed,
     withdrawal_requested,
@@ -20,10 +21,13 @@ from ..withdrawal.signals import (
     withdrawals_erased,
 )
 from .messages import (
+    MY_DATA_REQUEST,
+    TYPED_KINDS,
     WITHDRAWAL_REQUEST,
     queue,
     queue_for_submission,
     queue_for_withdrawal,
+    queue_my_data_link,
     queue_notices,
     queue_withdrawal_confirmation,
 )
@@ -49,6 +53,18 @@ def on_withdrawal_typed(typed, **_):
         key=f"withdrawal-request:{secrets.token_hex(8)}", kind=WITHDRAWAL_REQUEST,
         recipient=typed["email"], text=json.dumps(typed),
     )  # fmt: skip
+
+
+def on_my_data_asked(typed, **_):
+    """The address typed on /my-data/, as the worker's work (outbox/delivery.py)."""
+    OutboxMessage.objects.create(
+        key=f"my-data-request:{secrets.token_hex(8)}", kind=MY_DATA_REQUEST,
+        recipient=typed["email"], text=json.dumps(typed),
+    )  # fmt: skip
+
+
+def on_my_data_link_made(email, language, token, **_):
+    queue_my_data_link(email, language, token)
 
 
 def on_withdrawal_requested(withdrawal, **_):
@@ -77,12 +93,17 @@ def on_withdrawals_erased(withdrawals, **_):
 
 
 def on_person_erased(email_key, **_):
-    """A withdrawal the person typed that the worker has not read yet keeps nothing."""
+    """What the person typed that the worker has not read yet, and the links to their data
+    emailed to them, keep nothing of them."""
 
     def typed_by_them(typed):
         return normalise_email(typed.get("email")) == email_key
 
-    drop_typed_withdrawals(typed_by_them, timezone.now())
+    now = timezone.now()
+    drop_typed_withdrawals(typed_by_them, now)
+    links = OutboxMessage.objects.filter(kind="my_data_link").exclude(recipient="")
+    theirs = [m.pk for m in links if normalise_email(m.recipient) == email_key]
+    blank_messages(OutboxMessage.objects.filter(pk__in=theirs), now)
 
 
 def blank_messages(messages, now):
@@ -106,7 +127,7 @@ def drop_typed_withdrawals(matches, now):
     """Withdrawals typed on the public form that the worker has not read yet and that
     `matches` (what was typed → bool): what was typed is dropped; they were not acted on."""
     typed = OutboxMessage.objects.filter(
-        kind=WITHDRAWAL_REQUEST, state=OutboxMessage.State.PENDING
+        kind__in=TYPED_KINDS, state=OutboxMessage.State.PENDING
     ).exclude(text="")
     mine = [message.pk for message in typed if matches(json.loads(message.text))]
     OutboxMessage.objects.filter(pk__in=mine).update(
@@ -125,5 +146,7 @@ def connect():
         (withdrawal_confirmed, on_withdrawal_confirmed),
         (withdrawals_erased, on_withdrawals_erased),
         (person_erased, on_person_erased),
+        (my_data_asked, on_my_data_asked),
+        (my_data_link_made, on_my_data_link_made),
     ):
         signal.connect(receiver, dispatch_uid=f"outbox.{receiver.__name__}")

@@ -15,7 +15,8 @@ GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO :"site_role";
 -- chain verifications, the signed checkpoints and the Merkle tree's nodes.
 REVOKE UPDATE, DELETE, TRUNCATE ON
     agreements_acceptanceevent, agreements_cancellation, agreements_contentload,
-    agreements_chainverification, agreements_checkpoint, agreements_merklenode
+    agreements_chainverification, agreements_checkpoint, agreements_merklenode,
+    agreements_rightsrequestchange
     FROM :"site_role";
 -- Only the signer (make_checkpoint, run by the timer with its own role) writes the
 -- checkpoints and the Merkle tree's nodes: the site, or whoever takes it over, cannot
@@ -30,6 +31,6 @@ GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO :"signer_role";
 -- Drafts are edited and deleted (the triggers refuse it for published versions);
 -- documents are never deleted; requests are erased by blanking, never deleted.
 REVOKE DELETE, TRUNCATE ON agreements_version FROM :"site_role";
-REVOKE DELETE, TRUNCATE ON agreements_document, agreements_submission, agreements_withdrawal
-    FROM :"site_role";
+REVOKE DELETE, TRUNCATE ON agreements_document, agreements_submission, agreements_withdrawal,
+    agreements_rightsrequest FROM :"site_role";
 COMMIT;

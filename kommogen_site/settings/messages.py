@@ -11,6 +11,9 @@ KOMMOGEN_OUTBOX_MAX_ATTEMPTS = env_int("KOMMOGEN_OUTBOX_MAX_ATTEMPTS", 8)
 # The consent (7.1) promises notifications at most twice a month to one address: a
 # third waits for the next month (held, never dropped).
 KOMMOGEN_NOTICES_PER_MONTH = env_int("KOMMOGEN_NOTICES_PER_MONTH", 2)
+# A "my data" link (emailed on request at /my-data/) opens once, within this many minutes;
+# the page it opens acts for as long again.
+KOMMOGEN_MY_DATA_LINK_MINUTES = env_int("KOMMOGEN_MY_DATA_LINK_MINUTES", 30)
 # A message left "sending" this long (the worker died mid-send) is recovered: a Kommo lead
 # is tried again (it searches first), an email is marked failed for the operator to check.
 KOMMOGEN_OUTBOX_LEASE_SECONDS = env_int("KOMMOGEN_OUTBOX_LEASE_SECONDS", 15 * 60)
