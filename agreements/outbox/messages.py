@@ -66,7 +66,8 @@ WITHDRAWAL_REQUEST = "withdrawal_request"
 MY_DATA_REQUEST = "my_data_request"
 TYPED_KINDS = (WITHDRAWAL_REQUEST, MY_DATA_REQUEST)
 OPERATOR_KINDS = {
-    "operator_request", "operator_withdrawal", "operator_kommo_erasure", *ALERT_KINDS
+    "operator_request", "operator_withdrawal", "operator_kommo_erasure",
+    "operator_overdue_report", *ALERT_KINDS,
 }  # fmt: skip
 
 

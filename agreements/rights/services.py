@@ -40,8 +40,16 @@ class LinkUsed(LinkExpired):
 
 
 @transaction.atomic
-def register(*, kind: str, channel: str, email: str, by: str, language: str = "",
-             details: str = "", state: str = State.RECEIVED) -> RightsRequest:
+def register(
+    *,
+    kind: str,
+    channel: str,
+    email: str,
+    by: str,
+    language: str = "",
+    details: str = "",
+    state: str = State.RECEIVED,
+) -> RightsRequest:
     """A rights request in the register, with the first line of its log."""
     entry = RightsRequest.objects.create(
         kind=kind, channel=channel, email=email, language=language, details=details,
@@ -153,9 +161,16 @@ def person_email(key):
 def record_on_each(submissions, context, kind, statement):
     now = chain_time()
     events = [
-        new_event(submission, context, submission.salt, {}, kind=kind,
-                  purpose=AcceptanceEvent.Purpose.PERSONAL_DATA, submission=submission,
-                  statement=statement.format(reference=submission.reference))  # fmt: skip
+        new_event(
+            submission,
+            context,
+            submission.salt,
+            {},
+            kind=kind,
+            purpose=AcceptanceEvent.Purpose.PERSONAL_DATA,
+            submission=submission,
+            statement=statement.format(reference=submission.reference),
+        )  # fmt: skip
         for submission in submissions
         if not submission.erased_at
     ]
@@ -194,8 +209,9 @@ def export_of(submission, events):
 
 
 @transaction.atomic
-def my_data_correct(*, key: str, reference: str, field: str, value: str,
-                    context: Context) -> Submission:
+def my_data_correct(
+    *, key: str, reference: str, field: str, value: str, context: Context
+) -> Submission:
     """A field of one of the person's requests corrected: the request holds the new value,
     and a 'corrected' event names the field (with the new value's keyed digest); the
     events before keep what was sent, untouched."""
