@@ -203,6 +203,7 @@ def test_the_privacy_policy_keeps_every_category_for_a_stated_time_and_lists_the
         ("Backups", "thirty days"),
         ("emails about requests", "no longer than the requests"),
         ("Attempts to sign in", "thirty days"),
+        ("register of your requests", "three years"),
     ]:
         paragraph = next(p for p in retention.split("\n\n") if category in p)
         assert period in paragraph, category

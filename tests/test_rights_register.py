@@ -104,3 +104,19 @@ def list_overdue_messages():
     from agreements.models import OutboxMessage
 
     return list(OutboxMessage.objects.filter(kind="operator_overdue_report"))
+
+
+@pytest.mark.django_db
+def test_the_register_forgets_whose_requests_they_were_after_the_retention_period(settings):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    old = services.register(kind="access", channel="email", email="old@example.com", by="op")
+    new = services.register(kind="access", channel="email", email="new@example.com", by="op")
+    long_ago = timezone.now() - timedelta(days=settings.KOMMOGEN_RETENTION_DAYS + 1)
+    RightsRequest.objects.filter(pk=old.pk).update(received_at=long_ago)
+    call_command("erase_expired_requests")
+    old.refresh_from_db()
+    new.refresh_from_db()
+    assert old.email == "" and old.kind == "access" and new.email == "new@example.com"

@@ -13,7 +13,7 @@ from django.utils import timezone
 from agreements.contact.services import submission_erase
 from agreements.core.clients import Context
 from agreements.evidence.statements import EXPIRED_STATEMENT
-from agreements.models import Submission, Withdrawal
+from agreements.models import RightsRequest, Submission, Withdrawal
 from agreements.withdrawal.services import blank, withdrawn_erase
 
 
@@ -39,6 +39,9 @@ class Command(BaseCommand):
             email="", client_ip=None, user_agent=""
         )
         blanked = blank(withdrawals)  # with the outbox's copies
+        RightsRequest.objects.filter(received_at__lt=cutoff).exclude(email="").update(
+            email="", email_key=""
+        )  # the register keeps what was asked and done, no longer whose it was
         self.stdout.write(
             f"Erased {len(erased)} request(s) and {blanked} withdrawal(s) older than "
             f"{settings.KOMMOGEN_RETENTION_DAYS} days."
