@@ -12,6 +12,7 @@ import json
 import os
 import re
 import subprocess
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
@@ -774,3 +775,39 @@ def test_the_editor_at_1280_px_keeps_its_preview_in_view_following_the_clause_ed
     background = button.evaluate("b => getComputedStyle(b).backgroundColor")
     assert background not in ("rgba(0, 0, 0, 0)", "transparent")  # a styled button
     operator.close()
+
+
+def test_a_person_opens_downloads_corrects_and_erases_their_data_in_the_browser(visitor):
+    person = visitor(viewport=PHONE)
+    person.goto("/contact/")
+    fill_contact_form(person.page, email="my.data@example.com")
+    send_with_the_required_consents(person.page)
+    person.goto("/vi/my-data/")
+    person.page.locator("input[name=email]").fill("my.data@example.com")
+    person.page.locator("form button[type=submit]").click()
+    person.page.wait_for_load_state()
+    assert person.page.locator("h1").inner_text() == "Hãy kiểm tra email của bạn"
+    link = person.site.shell(  # the worker's part, then the link it would email
+        "import re; from agreements.models import OutboxMessage as M; "
+        "from agreements.outbox.delivery import resolve_typed; "
+        "[resolve_typed(m) for m in M.objects.filter(kind='my_data_request', state='pending')]; "
+        "print(re.search(r'/vi/my-data/open/\\S+/', M.objects.get(kind='my_data_link').text)[0])"
+    )
+    person.goto(link)
+    person.page.get_by_role("button", name="Xem dữ liệu của tôi").click()
+    person.page.wait_for_load_state()
+    assert "my.data@example.com" in person.page.content()
+    with person.page.expect_download() as download:
+        person.page.get_by_role("button", name="Tải toàn bộ (JSON)").click()
+    assert "my.data@example.com" in Path(download.value.path()).read_text(encoding="utf-8")
+    person.page.locator("select[name=field]").first.select_option("company")
+    person.page.locator("input[name=value]").first.fill("Công ty Mới")
+    person.page.get_by_role("button", name="Sửa").first.click()
+    person.page.wait_for_load_state()
+    assert "Công ty Mới" in person.page.content()
+    person.page.get_by_role("button", name="Xóa toàn bộ").click()
+    person.page.get_by_role("button", name="Có, xóa toàn bộ").click()
+    person.page.wait_for_load_state()
+    assert person.page.locator("h1").inner_text() == "Dữ liệu của bạn đã bị xóa"
+    assert not person.problems, person.problems
+    person.close()
