@@ -8,6 +8,7 @@ from django.core import signing
 from django.urls import reverse
 
 CONFIRM, UNSUBSCRIBE, WITHDRAW = "confirm-notifications", "unsubscribe", "confirm-withdrawal"
+REACCEPT = "reaccept"
 
 
 class LinkError(Exception):
@@ -38,3 +39,9 @@ def unsubscribe_url(submission):
 def confirm_withdrawal_url(withdrawal):
     path = reverse("confirm_withdrawal", args=[token(WITHDRAW, withdrawal.reference)])
     return settings.SITE_URL + path
+
+
+def reaccept_url(submission, version):
+    """The link in a material change's notice: this request's answer to this version."""
+    value = token(REACCEPT, f"{submission.reference}:{version.pk}")
+    return settings.SITE_URL + reverse("reaccept", args=[value])

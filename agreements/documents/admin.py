@@ -147,7 +147,8 @@ class VersionAdmin(admin.ModelAdmin):
     fields = ["document", "language", "translates", "title", "summary", "source"]
     published_fields = [
         "document", "language", "translates", "number", "title", "summary", "effective_at",
-        "published_at", "fingerprint", "state", "event_count", "public_links", "source",
+        "published_at", "fingerprint", "material", "answers", "state", "event_count",
+        "public_links", "source",
     ]  # fmt: skip
     actions = None  # no bulk delete: published versions are never deleted
 
@@ -180,6 +181,19 @@ class VersionAdmin(admin.ModelAdmin):
 
     def has_publish_permission(self, request):
         return request.user.has_perm("agreements.publish_version")
+
+    @admin.display(description=_("Answers to this material change"))
+    def answers(self, obj):
+        """How many of those told accepted it, declined it, or have not answered."""
+        if not obj.material:
+            return "—"
+        events = obj.events.exclude(form_name="contact")
+        accepted = events.filter(kind="accepted").count()
+        declined = events.filter(kind="declined").count()
+        told = obj.events.filter(kind="notified").count()
+        return _("{accepted} accepted, {declined} declined, {silent} not answered").format(
+            accepted=accepted, declined=declined, silent=max(told - accepted - declined, 0)
+        )
 
     @admin.display(description=_("State"))
     def state(self, obj):
@@ -311,7 +325,7 @@ class VersionAdmin(admin.ModelAdmin):
         try:
             version_publish(
                 version=draft, effective_at=form.effective_moment(),
-                summary=form.cleaned_data["summary"],
+                summary=form.cleaned_data["summary"], material=form.cleaned_data["material"],
             )  # fmt: skip
         except PublishedVersionIsImmutable:
             draft.refresh_from_db()

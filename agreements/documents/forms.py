@@ -36,6 +36,15 @@ class PublishForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("Shown on the version history, in the feed and on the redline page."),
     )
+    material = forms.BooleanField(
+        required=False,
+        label=_("This is a material change"),
+        help_text=format_lazy(
+            _("It takes effect no sooner than {days} days after publication (then, if you "
+              "choose “now”); everyone who accepted an earlier version is told, and asked to "
+              "accept this one."), days=settings.KOMMOGEN_NOTICE_DAYS,
+        ),
+    )  # fmt: skip
     reviewed_fingerprint = forms.CharField(widget=forms.HiddenInput)
     far_ahead_confirmed = forms.BooleanField(
         required=False,

@@ -185,6 +185,12 @@ class Version(models.Model):
         editable=False,
         help_text="SHA-256 of the Markdown text, frozen at publication.",
     )
+    # Nullable and without a default, as html_fingerprint: added in place (see below).
+    material = models.BooleanField(
+        null=True, blank=True, editable=False,
+        help_text="Marked at publication: a material change, which takes effect no sooner "
+        "than KOMMOGEN_NOTICE_DAYS after it and asks those who accepted before to accept it.",
+    )  # fmt: skip
     # Nullable and without a default, so that adding it altered the table in place (a
     # rebuilt SQLite table would lose its triggers); empty for versions published before.
     html_fingerprint = models.CharField(  # noqa: DJ001 (null: see above)

@@ -48,6 +48,7 @@ class AcceptanceEvent(models.Model):
         ACCESSED = "accessed", _("the person saw their data (the “my data” page)")
         EXPORTED = "exported", _("the person downloaded their data")
         CORRECTED = "corrected", _("a field corrected at the person's request")
+        DECLINED = "declined", _("a new version declined")
 
     class Purpose(models.TextChoices):
         AGREEMENT = "agreement", _("User Agreement")

@@ -49,3 +49,42 @@ def notice_record_sent(*, submission: Submission, version: Version) -> None:
         statement=NOTICE_STATEMENT.format(version=version, reference=submission.reference),
     )  # fmt: skip
     append([event])
+
+
+class AlreadyAnswered(Exception):
+    """This request has answered this version already: the event before stands."""
+
+    def __init__(self, event):
+        super().__init__("Answered already.")
+        self.event = event
+
+
+def earlier_acceptance(submission: Submission, version: Version) -> AcceptanceEvent | None:
+    """The request's latest acceptance of another version of the document."""
+    accepted = submission.events.filter(
+        version__document_id=version.document_id, kind__in=("accepted", "consent_given")
+    ).exclude(version=version)
+    return accepted.select_related("version__translates").order_by("-position").first()
+
+
+@transaction.atomic
+def reacceptance_record(
+    *, submission: Submission, version: Version, accepted: bool, statement: str, context: Context
+) -> AcceptanceEvent:
+    """A person's answer to a material change, tied to their earlier request: an
+    'accepted' or a 'declined' event naming the version, with the wording shown. One
+    answer per request and version (AlreadyAnswered after)."""
+    now = chain_time()  # the chain's lock: two presses at once record one answer
+    answered = submission.events.filter(version=version, kind__in=("accepted", "declined"))
+    answered = answered.exclude(form_name="contact").first()
+    if answered:
+        raise AlreadyAnswered(answered)
+    purpose = Purpose.AGREEMENT if version.document.slug == "agreement" else Purpose.PERSONAL_DATA
+    event = new_event(
+        submission, context, submission.salt, {},
+        kind=AcceptanceEvent.Kind.ACCEPTED if accepted else AcceptanceEvent.Kind.DECLINED,
+        purpose=purpose, version=version, texts=[version], statement=statement,
+        submission=submission,
+    )  # fmt: skip
+    append([event], now)
+    return event

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from ..contact.models import Submission
 from ..core import links
 from ..evidence import chain
+from ..evidence.models import AcceptanceEvent
 from ..evidence.receipts import signed_receipt
 from . import kommo
 from .models import OutboxMessage
@@ -310,3 +311,36 @@ def queue_my_data_link(email, language, token):
               subject=str(_("Your data at KommoGEN: the link you asked for")),
               text=render_to_string("agreements/email/my_data_link.txt", context),
               html=render_to_string("agreements/email/my_data_link.html", context))  # fmt: skip
+
+
+def queue_material_notices(version):
+    """A material change: a notice to every confirmed subscriber and to everyone whose
+    request accepted an earlier version of the document (a legal notice, owed whether or
+    not they asked for notifications), once per address, with the date it takes effect
+    and a link to accept or decline it."""
+    earlier = AcceptanceEvent.objects.filter(
+        version__document_id=version.document_id, kind__in=("accepted", "consent_given")
+    ).exclude(version=version)
+    rested = Submission.objects.filter(pk__in=earlier.values("submission_id"), erased_at=None)
+    rested = rested.exclude(email="").exclude(
+        withdrawals__scope="personal_data", withdrawals__confirmed_at__isnull=False
+    )
+    newest = {}
+    for submission in (rested | Submission.objects.subscribed()).order_by("created_at"):
+        newest[submission.email_key] = submission
+    for submission in newest.values():
+        queue(f"material:{version.pk}:{submission.reference}", "material_notice",
+              submission.email, submission=submission, notice_of=version)  # fmt: skip
+
+
+@composer("material_notice")
+def material_notice(message):
+    version, submission = message.notice_of, message.submission
+    parts = notice(message)
+    parts["context"] |= {"reaccept_url": links.reaccept_url(submission, version),
+                         "notice_days": settings.KOMMOGEN_NOTICE_DAYS}  # fmt: skip
+    parts["template"] = "agreements/email/material_notice"
+    parts["subject"] = _("KommoGEN: {title}, version {number}, a material change").format(
+        title=version.document.title, number=version.number)  # fmt: skip
+    parts["headers"] = {}  # a legal notice, not a notification: nothing to unsubscribe from
+    return parts

@@ -27,6 +27,7 @@ from .messages import (
     queue,
     queue_for_submission,
     queue_for_withdrawal,
+    queue_material_notices,
     queue_my_data_link,
     queue_notices,
     queue_withdrawal_confirmation,
@@ -38,7 +39,11 @@ BLANK_MESSAGE = {"recipient": "", "subject": "", "text": "", "html": "", "attach
 
 
 def on_version_published(version, **_):
-    if version.language == ENGLISH:  # the original: subscribers hear of it in their language
+    if version.language != ENGLISH:  # the original: subscribers hear of it in their language
+        return
+    if version.material:
+        queue_material_notices(version)
+    else:
         queue_notices(version)
 
 

@@ -165,6 +165,10 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 4 * 1024 * 1024
 # limitation period for contract claims in Vietnam and Russia. The Privacy Policy says so.
 KOMMOGEN_RETENTION_DAYS = env_int("KOMMOGEN_RETENTION_DAYS", 3 * 365)
 
+# A material change takes effect no sooner than this many days after it is published;
+# those who accepted the version before are told, and asked to accept the new one.
+KOMMOGEN_NOTICE_DAYS = env_int("KOMMOGEN_NOTICE_DAYS", 30)
+
 # Who receives the data, as the Privacy Policy names them (section 6), filled in when it
 # is published (agreements/documents/placeholders.py): the hosting provider, the email
 # provider, where Kommo keeps the account's data, and where the backups are kept, each
