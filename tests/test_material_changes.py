@@ -43,19 +43,18 @@ def test_a_material_change_waits_for_its_notice_period(db, make_draft, publish, 
 
 
 def test_everyone_who_accepted_before_is_told_and_answers_on_a_page_with_the_redline(
-    client, send_request, make_draft, documents, at_publication
+    client, send_request, make_draft, documents, at_publication, smtp_server
 ):
     send_request()  # accepted version 1; asked for no notifications
     submission = Submission.objects.get()
     version = version_publish(version=changed_agreement(make_draft), material=True)
     call_command("deliver", "--once")
-    [notice] = [
-        m for m in mail.outbox if m.to == [VALID_REQUEST["email"]] and "material" in m.subject
-    ]
-    assert (
-        "It takes effect on 2 April 2031, 09:00 UTC, 30 days after its publication" in notice.body
-    )
-    link = re.search(r"https?://\S+/reaccept/\S+/", notice.body).group(0)
+    [notice] = [m for m in smtp_server.messages
+                if m["To"] == VALID_REQUEST["email"] and "material" in m["Subject"]]  # fmt: skip
+    body = notice.get_body(("plain",)).get_content()
+    assert "It takes effect on 2 April 2031, 09:00 UTC, 30 days after its publication" in body
+    assert "List-Unsubscribe" not in notice  # a legal notice, not a notification
+    link = re.search(r"https?://\S+/reaccept/\S+/", body).group(0)
     path = "/" + link.split("://", 1)[1].split("/", 1)[1]
     page = client.get(path).content.decode()
     assert "9.4." in page and "<ins" in page  # the redline from what they accepted
