@@ -2,14 +2,22 @@
 zone, overdue ones marked; the operator types in a request that came by email or letter,
 and moves each through its states by actions that ask first and are logged for good."""
 
+from django.conf import settings
 from django.contrib import admin
-from django.utils.html import format_html
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404
+from django.urls import path, reverse
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
+from ..contact.admin import SubmissionAdmin
+from ..contact.models import Submission
 from ..core.admin import confirmation_page, confirmed
 from ..withdrawal.admin import in_operator_zone, in_zone
 from . import services
 from .models import RightsRequest, RightsRequestChange
+from .pack import pack_pdf, sha256, signature
 
 
 class ChangeInline(admin.TabularInline):
@@ -128,3 +136,52 @@ class RightsRequestAdmin(admin.ModelAdmin):
                 "the person why, and how to complain."
             ),
         )
+
+
+class SubmissionWithPackAdmin(SubmissionAdmin):
+    """A request's admin page, with its evidence pack (rights/pack.py): the pack is made
+    in the area above the request's, so this area adds it to the page."""
+
+    readonly_fields = [*SubmissionAdmin.readonly_fields, "evidence_pack_links"]
+
+    @admin.display(description=_("Evidence pack (signed PDF)"))
+    def evidence_pack_links(self, obj):
+        links = [(reverse("admin:agreements_submission_pack", args=[obj.pk, code]), name)
+                 for code, name in settings.LANGUAGES]  # fmt: skip
+        return format_html_join(" · ", '<a href="{}">{}</a>', links)
+
+    def get_urls(self):
+        pack = self.admin_site.admin_view(self.evidence_pack)
+        return [
+            path("<id:pk>/pack/<str:language>/", pack, name="agreements_submission_pack"),
+            path(
+                "<id:pk>/pack/<str:language>.sig",
+                pack,
+                {"sig": True},
+                name="agreements_submission_pack_sig",
+            ),  # fmt: skip
+            *super().get_urls(),
+        ]
+
+    def evidence_pack(self, request, pk, language, sig=False):
+        submission = get_object_or_404(Submission, pk=pk)
+        if not self.has_view_permission(request, submission):
+            raise PermissionDenied
+        if language not in dict(settings.LANGUAGES):
+            raise Http404("No such language.")
+        pdf = pack_pdf(submission, language)
+        name = f"{submission.reference}-evidence-{language}.pdf"
+        if sig:
+            response = HttpResponse(signature(pdf), content_type="text/plain; charset=utf-8")
+            response["Content-Disposition"] = f'attachment; filename="{name}.sig"'
+            return response
+        self.log_change(
+            request, submission, f"Evidence pack made ({language}), SHA-256 {sha256(pdf)}."
+        )
+        response = HttpResponse(pdf, content_type="application/pdf")
+        response["Content-Disposition"] = f'attachment; filename="{name}"'
+        return response
+
+
+admin.site.unregister(Submission)
+admin.site.register(Submission, SubmissionWithPackAdmin)

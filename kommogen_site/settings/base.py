@@ -192,4 +192,6 @@ LOGGING = {
     "filters": {"secrets_masked": {"()": "kommogen_site.access_log.SecretsMasked"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["secrets_masked"]}},
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
+    # WeasyPrint and fontTools narrate every page of an evidence pack at INFO.
+    "loggers": {name: {"level": "WARNING"} for name in ("weasyprint", "fontTools")},
 }
