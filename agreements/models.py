@@ -34,6 +34,7 @@ from .evidence.models import (
     AppendOnlyViolation,
     ChainVerification,
     Checkpoint,
+    FormSnapshot,
     MerkleNode,
 )
 from .outbox.models import OutboxAttempt, OutboxMessage
@@ -42,7 +43,8 @@ from .withdrawal.models import Withdrawal
 
 __all__ = [
     "AcceptanceEvent", "AppendOnlyViolation", "Cancellation", "ChainVerification", "Checkpoint",
-    "MerkleNode", "MyDataLinkUse", "OutboxAttempt", "RightsRequest", "RightsRequestChange",
+    "FormSnapshot", "MerkleNode", "MyDataLinkUse", "OutboxAttempt", "RightsRequest",
+    "RightsRequestChange",
     "ContentLoad", "Document", "OutboxMessage", "PersonalRecord", "PublishedVersionIsImmutable",
     "RateCounter", "Service", "Submission", "Version", "VersionQuerySet", "Withdrawal",
     "fingerprint_of", "new_receipt_token", "new_reference", "new_salt", "next_number",

@@ -24,6 +24,7 @@ CHANGES = {
     "agreements_contentload": ("file_name", "other.md"),
     "agreements_chainverification": ("reason", "all is well"),
     "agreements_rightsrequestchange": ("note", "never asked"),
+    "agreements_formsnapshot": ("html", "<form>another</form>"),
 }
 
 POPULATE = """
@@ -52,6 +53,10 @@ call_command("verify_evidence")
 from agreements.models import RightsRequest, RightsRequestChange
 entry = RightsRequest.objects.create(kind="access", channel="email", email="a@example.com")
 RightsRequestChange.objects.create(request=entry, state="received", by="operator")
+import hashlib
+from agreements.models import FormSnapshot
+FormSnapshot.objects.create(fingerprint=hashlib.sha256(b"<form></form>").hexdigest(),
+                            html="<form></form>", language="en")
 """
 
 

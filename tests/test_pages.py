@@ -225,3 +225,8 @@ def test_a_page_gives_one_effective_date_and_names_the_operators_zone_in_its_lan
     )
     assert "since 7 December" not in page
     assert version.number == 1
+
+
+def test_the_evidence_page_explains_the_pack_and_the_form_snapshots(client, documents):
+    page = client.get("/evidence/").content.decode()
+    assert "The form as you saw it" in page and "The evidence pack" in page

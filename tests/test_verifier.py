@@ -122,6 +122,7 @@ def test_a_receipt_from_a_translated_page_checks_the_english_original_too(live_s
     assert code == 0, out
     assert f"{live_site.url}/ru/agreement/v/1.md is the one the events record" in out  # shown
     assert f"{live_site.url}/agreement/v/1.md is the one the events record" in out  # prevails
+    assert f"{live_site.url}/evidence/forms/" in out  # the form as it was shown, too
 
 
 def tampered(receipt, change):

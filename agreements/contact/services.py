@@ -1,6 +1,8 @@
 """Recording and erasing a contact request: each one transaction with its events and
 what the areas above do about it; a refusal is a named exception, never a value."""
 
+import hashlib
+
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -8,7 +10,7 @@ from ..core.clients import Context, count_towards_limit
 from ..core.models import normalise_email
 from ..evidence.chain import append, chain_time, new_event
 from ..evidence.digests import subject_digests
-from ..evidence.models import AcceptanceEvent
+from ..evidence.models import AcceptanceEvent, FormSnapshot
 from ..evidence.statements import ERASED_STATEMENT, Statement, current_form_versions
 from .models import Submission
 from .signals import person_erased, submission_erased, submission_recorded
@@ -58,7 +60,13 @@ def refusal_count(*, refusal: Refused, client_ip: str | None) -> None:
 
 
 def submission_record(
-    *, fields: dict, consents: dict, token, statements: dict[str, Statement], context: Context
+    *,
+    fields: dict,
+    consents: dict,
+    token,
+    statements: dict[str, Statement],
+    context: Context,
+    form_html: str = "",
 ) -> Submission:
     """The request, counted towards the rate limit and recorded with one event per
     statement the form showed, in one commit; or RateLimited, StaleVersions or
@@ -69,13 +77,29 @@ def submission_record(
         else:
             try:
                 with transaction.atomic():  # its savepoint: a refusal leaves the count
-                    return record(fields, consents, token, statements, context)
+                    snapshot = kept_snapshot(form_html, context.language) if form_html else None
+                    return record(fields, consents, token, statements, context, snapshot)
             except (StaleVersions, FormAlreadySent) as refused:
                 refusal = refused
     raise refusal
 
 
-def record(fields, consents, token, statements, context):
+def kept_snapshot(html, language):
+    """The form as shown, kept once (FormSnapshot): its fingerprint."""
+    fingerprint = hashlib.sha256(html.encode()).hexdigest()
+    if fingerprint in KEPT:
+        return fingerprint
+    FormSnapshot.objects.get_or_create(  # two first requests at once: one row, both name it
+        fingerprint=fingerprint, defaults={"html": html, "language": language}
+    )
+    transaction.on_commit(lambda: KEPT.add(fingerprint))  # a rolled-back one is not kept
+    return fingerprint
+
+
+KEPT = set()  # fingerprints this process knows are kept (snapshots are never removed)
+
+
+def record(fields, consents, token, statements, context, snapshot=None):
     """Under the chain's lock, the moment of the events is taken and the versions the
     form showed must still be current at that moment, and its token unused: no request
     accepts a superseded text, and none is recorded twice."""
@@ -93,7 +117,10 @@ def record(fields, consents, token, statements, context):
         notifications_consent=consents[Purpose.NOTIFICATIONS],
         form_token_digest=token.digest,
     )
-    append(submission_events(submission, statements, fields, consents, context), now)
+    events = submission_events(submission, statements, fields, consents, context)
+    for event in events:
+        event.form_snapshot = snapshot
+    append(events, now)
     submission_recorded.announce(submission=submission)  # its messages: one commit
     return submission
 

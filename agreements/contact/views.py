@@ -6,10 +6,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 
 from ..core.clients import client_ip, evidence_context, rate_limit_window
 from ..documents.languages import reading_language
-from ..documents.models import ENGLISH, Document
+from ..documents.models import Document
 from ..evidence.statements import SUBMIT_LABEL, current_form_versions
 from ..evidence.views import render_receipt
-from . import services
+from . import services, snapshots
 from .forms import ContactForm, safe_page
 from .homepage import home_text, messengers
 from .models import Submission
@@ -28,8 +28,7 @@ def home(request):
 
 
 def shows_english_texts(versions):
-    """A form in another language whose texts are (some of them) the English originals."""
-    return reading_language() != ENGLISH and any(v.language == ENGLISH for v in versions.values())
+    return snapshots.shows_english_texts(versions, reading_language())
 
 
 def render_contact(request, form, status=200, **extra):
@@ -78,9 +77,10 @@ def recorded(request, form):
     shown = evidence_context(
         request, form.token.page, form.token.rendered_at, SUBMIT_LABEL, "contact"
     )
+    shown_form = snapshots.form_html(ContactForm.blank(form.versions, ""), reading_language())
     return services.submission_record(
         fields=form.fields_typed(), consents=form.consents(), token=form.token,
-        statements=form.statements, context=shown,
+        statements=form.statements, context=shown, form_html=shown_form,
     )  # fmt: skip
 
 

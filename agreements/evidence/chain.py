@@ -90,6 +90,8 @@ def record(event, version=None):
         }
         if event.applies_to is not None:
             data["applies_to"] = event.applies_to
+        if event.form_snapshot:  # recorded by events made since snapshots were kept
+            data["form_snapshot"] = event.form_snapshot
     return data
 
 

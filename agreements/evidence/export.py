@@ -10,7 +10,7 @@ COLUMNS = [
     "position", "recorded_at", "kind", "purpose", "document", "version", "fingerprint",
     "statement", "submit_label", "form", "page", "form_rendered_at", "language",
     "reference", "subject_salt", "subject_digests", "format", "texts", "belongs_to",
-    "subject_digest", "subject_key_id", "applies_to", "previous_hash", "hash",
+    "subject_digest", "subject_key_id", "applies_to", "form_snapshot", "previous_hash", "hash",
 ]  # fmt: skip
 # Columns holding JSON: written as canonical JSON, as in the hashed record. Every key of
 # a record has its column, so every row can be re-hashed from the CSV alone.

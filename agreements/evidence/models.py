@@ -105,6 +105,10 @@ class AcceptanceEvent(models.Model):
         blank=True,
         help_text="A withdrawal's: the references of the requests it applies to.",
     )
+    form_snapshot = models.CharField(  # noqa: DJ001 (null: added in place, as above)
+        max_length=64, null=True, blank=True,
+        help_text="The fingerprint of the form as shown (FormSnapshot); empty before them.",
+    )  # fmt: skip
     subject_key_id = models.CharField(  # noqa: DJ001 (null: see above)
         max_length=16,
         null=True,
@@ -150,6 +154,30 @@ class AcceptanceEvent(models.Model):
                 url = reverse("document_version", kwargs=kwargs)
             beside.append((Document.Slug(text["document"]).label, text["version"], url, text))
         return beside
+
+
+class FormSnapshot(models.Model):
+    """The contact form exactly as a visitor's browser received it (its tokens' values
+    taken out), once for each set of texts, wordings and language: the events made from
+    it name its fingerprint. Public at /evidence/forms/<fingerprint>.html; never changed."""
+
+    fingerprint = models.CharField(max_length=64, unique=True, help_text="SHA-256 of html.")
+    html = models.TextField()
+    language = models.CharField(max_length=8)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    def __str__(self):
+        return f"form {self.fingerprint[:12]} ({self.language})"
+
+    def save(self, *args, **kwargs):
+        if self.pk:
+            raise AppendOnlyViolation("Form snapshots are append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AppendOnlyViolation("Form snapshots are append-only.")
 
 
 class ChainVerification(models.Model):

@@ -6,6 +6,7 @@ from .feeds import CheckpointFeed
 urlpatterns = [
     path("evidence/", views.evidence_page, name="evidence"),
     path("evidence/key", views.verifier_key, name="verifier_key"),
+    path("evidence/forms/<str:fingerprint>.html", views.form_snapshot, name="form_snapshot"),
     path("evidence/checkpoint", views.latest_checkpoint, name="latest_checkpoint"),
     path("evidence/checkpoints/", views.checkpoint_list, name="checkpoints"),
     path("evidence/checkpoints/feed/", CheckpointFeed(), name="checkpoint_feed"),

@@ -13,7 +13,7 @@ from . import signed_state
 from .chain import GENESIS_HASH, hash_record, record, text_of
 from .checkpoints import checkpoint_problems, misnamed_checkpoints
 from .merkle import stored_tree_problem
-from .models import AcceptanceEvent, ChainVerification, Checkpoint
+from .models import AcceptanceEvent, ChainVerification, Checkpoint, FormSnapshot
 
 
 @dataclass(frozen=True)
@@ -60,6 +60,8 @@ def published_texts():
         text = PublishedText(version, source_ok, html_ok)
         key = (version.document.slug, version.language, version.number)
         texts[version.pk] = texts[key] = text
+    for fingerprint, html in FormSnapshot.objects.values_list("fingerprint", "html").iterator():
+        texts[("form", fingerprint)] = hashlib.sha256(html.encode()).hexdigest() == fingerprint
     return texts
 
 
@@ -183,6 +185,7 @@ def _content_break(event, texts):
         _owner_break(event)
         or _fingerprint_break(event, text)
         or _shown_texts_break(event, texts)
+        or _form_break(event, texts)
         or (text.problem() if text else "")
     )
     if broken:
@@ -190,6 +193,16 @@ def _content_break(event, texts):
     if hash_record(record(event, text.version if text else None)) != event.hash:
         return "edited: its content no longer matches its hash"
     return ""
+
+
+def _form_break(event, texts):
+    """Whether the form the event names is kept, unchanged, or ""."""
+    if not event.form_snapshot:
+        return ""
+    kept = texts.get(("form", event.form_snapshot))
+    if kept is None:
+        return "edited: the form it names is not kept"
+    return "" if kept else "edited: the form it names no longer matches its fingerprint"
 
 
 def _owner_break(event):

@@ -10,7 +10,7 @@ from django.shortcuts import get_object_or_404, render
 
 from ..core.pages import private
 from . import chain, merkle, notes
-from .models import AcceptanceEvent, Checkpoint
+from .models import AcceptanceEvent, Checkpoint, FormSnapshot
 from .receipts import signed_receipt
 
 
@@ -122,3 +122,9 @@ def consistency(request, old, new):
                        "old_root_hash": notes.b64(bytes.fromhex(first.root_hash)),
                        "new_root_hash": notes.b64(bytes.fromhex(second.root_hash)),
                        "hashes": [notes.b64(node) for node in hashes]})  # fmt: skip
+
+
+def form_snapshot(request, fingerprint):
+    """A kept form, as the visitor's browser received it: its SHA-256 is its address."""
+    snapshot = get_object_or_404(FormSnapshot, fingerprint=fingerprint)
+    return plain_text(snapshot.html, IMMUTABLE)

@@ -30,6 +30,24 @@ POSTGRESQL = [
 ]
 
 
+DROP = {
+    "sqlite": [
+        f"DROP TRIGGER IF EXISTS agreements_rightsrequestchange_no_{name};"
+        for name in ("update", "delete", "replace")
+    ],
+    "postgresql": [
+        "DROP TRIGGER IF EXISTS agreements_rightsrequestchange_no_change ON agreements_rightsrequestchange;",
+        "DROP TRIGGER IF EXISTS agreements_rightsrequestchange_no_truncate ON agreements_rightsrequestchange;",
+        "DROP FUNCTION IF EXISTS agreements_rightsrequestchange_refuse();",
+    ],
+}
+
+
+def drop(apps, schema_editor):
+    for sql in DROP[schema_editor.connection.vendor]:
+        schema_editor.execute(sql)
+
+
 def create(apps, schema_editor):
     for sql in {"sqlite": SQLITE, "postgresql": POSTGRESQL}[schema_editor.connection.vendor]:
         schema_editor.execute(sql)
@@ -193,5 +211,5 @@ class Migration(migrations.Migration):
                 "ordering": ["at", "pk"],
             },
         ),
-        migrations.RunPython(create, migrations.RunPython.noop, elidable=False),
+        migrations.RunPython(create, drop, elidable=False),
     ]

@@ -19,7 +19,7 @@ from weasyprint import HTML
 from ..contact.models import Submission
 from ..documents.models import Version
 from ..evidence import chain, notes, verification
-from ..evidence.models import ChainVerification
+from ..evidence.models import ChainVerification, FormSnapshot
 from ..evidence.receipts import signed_receipt
 
 # Domain separation, as receipts have: what the key signs for a pack starts with this.
@@ -35,6 +35,8 @@ def pack_pdf(submission: Submission, language: str = "en") -> bytes:
             "submission": submission, "events": events, "receipt": receipt,
             "receipt_json": chain.canonical(receipt).decode(), "checkpoint": checkpoint,
             "texts": texts_of(events), "site_url": settings.SITE_URL,
+            "forms": FormSnapshot.objects.filter(
+                fingerprint__in={event.form_snapshot for event, _ in events}),
             "problems": verification.verify_events(submission.events.all()),
             "last_verification": ChainVerification.objects.first(),
             "verifier_key": notes.verifier_key(), "language": language,

@@ -16,7 +16,7 @@ GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO :"site_role";
 REVOKE UPDATE, DELETE, TRUNCATE ON
     agreements_acceptanceevent, agreements_cancellation, agreements_contentload,
     agreements_chainverification, agreements_checkpoint, agreements_merklenode,
-    agreements_rightsrequestchange
+    agreements_rightsrequestchange, agreements_formsnapshot
     FROM :"site_role";
 -- Only the signer (make_checkpoint, run by the timer with its own role) writes the
 -- checkpoints and the Merkle tree's nodes: the site, or whoever takes it over, cannot

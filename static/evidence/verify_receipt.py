@@ -51,6 +51,13 @@ except ImportError:
     Ed25519PublicKey = None
 
 
+def text_path(language, document, version, suffix):
+    """Where the site publishes a version's text (.md) or its HTML (.html); a kept form is
+    at /evidence/forms/<its fingerprint>.html."""
+    prefix = "" if language == "en" else f"/{language}"
+    return f"{prefix}/{document}/v/{version}.{suffix}"
+
+
 def with_originals(texts):
     """The texts a record names, each followed by the English original it translates."""
     for text in texts:
@@ -400,9 +407,10 @@ class Verifier:
             self.skip("The texts' fingerprints were not compared with the site's downloads "
                       "(offline).")  # fmt: skip
             return
-        for (language, document, version, suffix), fingerprint in sorted(self.texts().items()):
-            prefix = "" if language == "en" else f"/{language}"
-            path = f"{prefix}/{document}/v/{version}.{suffix}"
+        downloads = [(text_path(*key), fingerprint) for key, fingerprint in self.texts().items()]
+        forms = {e["record"].get("form_snapshot") for e in self.receipt.get("events", [])}
+        downloads += [(f"/evidence/forms/{form}.html", form) for form in forms if form]
+        for path, fingerprint in sorted(downloads):
             if hashlib.sha256(self.fetch(path)).hexdigest() != fingerprint:
                 raise Failed(f"The text published at {self.site}{path} does not have the "
                              "fingerprint the events record.")  # fmt: skip
