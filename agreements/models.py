@@ -34,6 +34,7 @@ from .evidence.models import (
     AppendOnlyViolation,
     ChainVerification,
     Checkpoint,
+    Cosignature,
     FormSnapshot,
     MerkleNode,
 )
@@ -43,7 +44,7 @@ from .withdrawal.models import Withdrawal
 
 __all__ = [
     "AcceptanceEvent", "AppendOnlyViolation", "Cancellation", "ChainVerification", "Checkpoint",
-    "FormSnapshot", "MerkleNode", "MyDataLinkUse", "OutboxAttempt", "RightsRequest",
+    "Cosignature", "FormSnapshot", "MerkleNode", "MyDataLinkUse", "OutboxAttempt", "RightsRequest",
     "RightsRequestChange",
     "ContentLoad", "Document", "OutboxMessage", "PersonalRecord", "PublishedVersionIsImmutable",
     "RateCounter", "Service", "Submission", "Version", "VersionQuerySet", "Withdrawal",

@@ -156,6 +156,34 @@ class AcceptanceEvent(models.Model):
         return beside
 
 
+class Cosignature(models.Model):
+    """A witness's cosignature of a checkpoint (C2SP tlog-cosignature): its note signature
+    line, as the witness returned it (agreements/evidence/witnesses.py). Never changed."""
+
+    checkpoint = models.ForeignKey("Checkpoint", on_delete=models.PROTECT,
+                                   related_name="cosignatures")  # fmt: skip
+    witness = models.CharField(max_length=200)
+    line = models.TextField(help_text="— <witness name> base64(key ID || timestamp || sig)")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["checkpoint", "witness"],
+                                               name="one_cosignature_per_witness")]  # fmt: skip
+
+    def __str__(self):
+        return f"{self.witness} on checkpoint {self.checkpoint_id}"
+
+    def save(self, *args, **kwargs):
+        if self.pk:
+            raise AppendOnlyViolation("Cosignatures are append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AppendOnlyViolation("Cosignatures are append-only.")
+
+
 class FormSnapshot(models.Model):
     """The contact form exactly as a visitor's browser received it (its tokens' values
     taken out), once for each set of texts, wordings and language: the events made from

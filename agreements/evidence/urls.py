@@ -12,6 +12,11 @@ urlpatterns = [
     path("evidence/checkpoints/feed/", CheckpointFeed(), name="checkpoint_feed"),
     path("evidence/checkpoints/<id:size>", views.checkpoint, name="checkpoint"),
     path(
+        "evidence/checkpoints/<id:size>.cosigned",
+        views.cosigned_checkpoint,
+        name="cosigned_checkpoint",
+    ),  # fmt: skip
+    path(
         "evidence/checkpoints/<id:size>.tsr",
         views.checkpoint_timestamp,
         name="checkpoint_timestamp",

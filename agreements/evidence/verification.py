@@ -4,6 +4,7 @@ and their links (the evidence sheet), with every version they name re-hashed."""
 import hashlib
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db.models import F
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -14,6 +15,7 @@ from .chain import GENESIS_HASH, hash_record, record, text_of
 from .checkpoints import checkpoint_problems, misnamed_checkpoints
 from .merkle import stored_tree_problem
 from .models import AcceptanceEvent, ChainVerification, Checkpoint, FormSnapshot
+from .witnesses import cosignature_problems, quorum_of
 
 
 @dataclass(frozen=True)
@@ -118,11 +120,15 @@ def verify_with_checkpoints():
     result = verify_chain()
     if not result.ok:
         return result
-    problem = checkpoint_problems(result.count) or stored_tree_problem() or signer_problem()
+    problem = (checkpoint_problems(result.count) or stored_tree_problem() or signer_problem()
+               or next(iter(cosignature_problems()), ""))  # fmt: skip
     if problem:
         return Verification(False, result.count, result.head_hash, None, problem)
     latest = Checkpoint.objects.order_by("-tree_size").first()
     covered = f"; checkpoints OK, the latest covers {latest.tree_size}" if latest else ""
+    if latest and settings.WITNESSES:
+        covered += (f", cosigned by {quorum_of(latest)} of {len(settings.WITNESSES)} witness(es)"
+                    f" (quorum {settings.WITNESS_QUORUM})")  # fmt: skip
     misnamed = misnamed_checkpoints()
     if misnamed:
         covered += (

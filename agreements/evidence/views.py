@@ -12,6 +12,7 @@ from ..core.pages import private
 from . import chain, merkle, notes
 from .models import AcceptanceEvent, Checkpoint, FormSnapshot
 from .receipts import signed_receipt
+from .witnesses import cosigned_note
 
 
 def render_receipt(request, template, name, owner, **extra):
@@ -128,3 +129,8 @@ def form_snapshot(request, fingerprint):
     """A kept form, as the visitor's browser received it: its SHA-256 is its address."""
     snapshot = get_object_or_404(FormSnapshot, fingerprint=fingerprint)
     return plain_text(snapshot.html, IMMUTABLE)
+
+
+def cosigned_checkpoint(request, size):
+    """A checkpoint with its witnesses' cosignatures (a late one may still be added)."""
+    return plain_text(cosigned_note(get_object_or_404(Checkpoint, tree_size=size)))

@@ -16,7 +16,7 @@ GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO :"site_role";
 REVOKE UPDATE, DELETE, TRUNCATE ON
     agreements_acceptanceevent, agreements_cancellation, agreements_contentload,
     agreements_chainverification, agreements_checkpoint, agreements_merklenode,
-    agreements_rightsrequestchange, agreements_formsnapshot
+    agreements_rightsrequestchange, agreements_formsnapshot, agreements_cosignature
     FROM :"site_role";
 -- Only the signer (make_checkpoint, run by the timer with its own role) writes the
 -- checkpoints and the Merkle tree's nodes: the site, or whoever takes it over, cannot
@@ -25,6 +25,9 @@ REVOKE INSERT ON agreements_checkpoint, agreements_merklenode FROM :"site_role";
 GRANT USAGE ON SCHEMA public TO :"signer_role";
 GRANT SELECT ON ALL TABLES IN SCHEMA public TO :"signer_role";
 GRANT INSERT ON agreements_checkpoint, agreements_merklenode TO :"signer_role";
+-- ... and stores the witnesses' cosignatures of them (only the signer asks for them).
+GRANT INSERT ON agreements_cosignature TO :"signer_role";
+REVOKE INSERT ON agreements_cosignature FROM :"site_role";
 -- ... and queues the receipts a new checkpoint covers, to be emailed again with it.
 GRANT INSERT ON agreements_outboxmessage TO :"signer_role";
 GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO :"signer_role";

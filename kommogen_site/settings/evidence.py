@@ -2,6 +2,7 @@
 the signer's state, the log's name and the time-stamping authority."""
 
 import base64
+import json
 import os
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -9,7 +10,7 @@ from urllib.parse import urlsplit
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import SITE_URL
-from .environment import VAR_DIR, key_from_env_or_file
+from .environment import VAR_DIR, env_int, key_from_env_or_file
 
 # The evidence key: the HMAC-SHA-256 key of the personal-data digests in the evidence
 # chain. Kept outside the database (a dump alone cannot test a guessed phone number
@@ -51,6 +52,17 @@ LOG_ORIGIN = os.environ.get("KOMMOGEN_LOG_ORIGIN") or urlsplit(SITE_URL).netloc 
 # An RFC 3161 time-stamping authority for the checkpoints (optional), like
 # http://timestamp.digicert.com; empty: no timestamps.
 TSA_URL = os.environ.get("KOMMOGEN_TSA_URL", "")
+# Witnesses that cosign each checkpoint (C2SP tlog-witness), as JSON: a list of
+# {"name": …, "vkey": "<C2SP verifier key>", "url": "<submission prefix>"}. A checkpoint
+# counts as witnessed when KOMMOGEN_WITNESS_QUORUM of them cosigned it.
+try:
+    WITNESSES = json.loads(os.environ.get("KOMMOGEN_WITNESSES", "") or "[]")
+    assert all({"name", "vkey", "url"} <= set(w) for w in WITNESSES)
+except (ValueError, TypeError, AssertionError):
+    raise ImproperlyConfigured(
+        'KOMMOGEN_WITNESSES must be a JSON list of {"name", "vkey", "url"}.'
+    ) from None
+WITNESS_QUORUM = env_int("KOMMOGEN_WITNESS_QUORUM", 1 if WITNESSES else 0)
 # The authority's root certificate(s), PEM: verify_evidence then checks each timestamp's
 # signature too (without it, only that each is for its checkpoint's exact text).
 TSA_ROOTS = os.environ.get("KOMMOGEN_TSA_ROOTS", "")

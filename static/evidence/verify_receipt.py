@@ -249,6 +249,26 @@ def consistency_roots(fn, sn, proof):
 # --- The checks ------------------------------------------------------------------------
 
 
+def cosigns(vkey, line, body):
+    """Whether line is a valid C2SP cosignature (Ed25519, type 0x04) of body by vkey."""
+    name, key_hash, encoded = vkey.split("+", 2)
+    raw = base64.b64decode(encoded)
+    key_id = hashlib.sha256(name.encode() + b"\n" + raw).digest()[:4]
+    prefix = f"\u2014 {name} "
+    if raw[:1] != b"\x04" or key_id.hex() != key_hash or not line.startswith(prefix):
+        return False
+    signed = base64.b64decode(line[len(prefix) :])
+    if len(signed) != 76 or signed[:4] != key_id:
+        return False
+    timestamp = int.from_bytes(signed[4:12], "big")
+    message = f"cosignature/v1\ntime {timestamp}\n{body}".encode()
+    try:
+        Ed25519PublicKey.from_public_bytes(raw[1:]).verify(signed[12:], message)
+    except InvalidSignature:
+        return False
+    return True
+
+
 class Verifier:
     def __init__(self, receipt, args):
         self.receipt, self.args = receipt, args
@@ -285,6 +305,8 @@ class Verifier:
         ours = self.guarded(self.inclusion) or []
         self.guarded(self.in_latest)
         self.guarded(lambda: self.consistency([*ours, *saved_checkpoints]))
+        if self.args.witness:
+            self.guarded(self.witnessed)
         if self.args.key_file and self.args.email:
             self.email()
         print(SPLIT_VIEW)
@@ -293,6 +315,26 @@ class Verifier:
         if self.skipped:
             return EXIT_SKIPPED
         return EXIT_EMAIL_DIFFERS if self.differs else EXIT_OK
+
+    def witnessed(self):
+        """At least --quorum of the --witness keys cosigned the receipt's checkpoint: the
+        site did not show this log to you alone (C2SP tlog-cosignature)."""
+        note = self.receipt.get("checkpoint")
+        if not note or not self.online():
+            self.skip("The witnesses' cosignatures were not checked (no checkpoint, or offline).")
+            return
+        size = int(note.split("\n")[1])
+        cosigned = self.fetch(f"/evidence/checkpoints/{size}.cosigned").decode()
+        body = note.split("\n\n", 1)[0] + "\n"
+        lines = cosigned.splitlines()
+        valid = [w for w in self.args.witness if any(cosigns(w, line, body) for line in lines)]
+        quorum = self.args.quorum or len(self.args.witness)
+        if len(valid) < quorum:
+            raise Failed(f"Checkpoint {size} is cosigned by {len(valid)} of the witnesses you "
+                         f"gave; {quorum} are needed.")  # fmt: skip
+        names = ", ".join(w.split("+")[0] for w in valid)
+        self.say(True, f"Checkpoint {size} is cosigned by {len(valid)} witness(es) you trust "
+                       f"({names}): they saw the same log.")  # fmt: skip
 
     def identity(self):
         """The site and log the receipt names are the ones checked, with a pinned key."""
@@ -595,6 +637,15 @@ def main():
     parser.add_argument("--key-file", help="the evidence key (the operator)")
     parser.add_argument("--email", help="an email address to compare with the events")
     parser.add_argument("--tsa-roots", help="the time-stamping authority's root certificates (PEM)")
+    parser.add_argument(
+        "--witness",
+        action="append",
+        default=[],
+        help="a witness's verifier key you trust (repeat for each)",
+    )
+    parser.add_argument(
+        "--quorum", type=int, default=0, help="how many of them must have cosigned (default: all)"
+    )
     parser.add_argument(
         "--known-keys",
         default=os.environ.get("KOMMOGEN_KNOWN_KEYS", "~/.kommogen_known_keys"),

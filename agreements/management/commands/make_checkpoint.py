@@ -8,6 +8,7 @@ from django.core.mail import send_mail
 from django.core.management.base import BaseCommand, CommandError
 
 from agreements.evidence.signer import SignerRefused, make_checkpoint
+from agreements.evidence.witnesses import cosign, quorum_of
 from agreements.models import Checkpoint
 from agreements.outbox.messages import queue_receipts_now_in_the_log
 
@@ -33,13 +34,25 @@ class Command(BaseCommand):
             latest = Checkpoint.objects.order_by("-tree_size").first()
             covered = f"checkpoint {latest.tree_size} covers them" if latest else "no events"
             self.stdout.write(f"No new events since the last checkpoint ({covered}).")
+            if latest:
+                self.witness(latest)  # a witness that was down last time: asked again
             return
         self.stdout.write(f"Checkpoint {checkpoint.tree_size}, root {checkpoint.root_hash}.")
         before = Checkpoint.objects.filter(tree_size__lt=checkpoint.tree_size)
         before = before.order_by("-tree_size").values_list("tree_size", flat=True).first()
         queue_receipts_now_in_the_log(checkpoint, before or 0)
+        self.witness(checkpoint)
         if settings.TSA_URL and checkpoint.timestamp is None:
             raise CommandError(f"Made without a timestamp: {settings.TSA_URL} did not give one.")
+
+    def witness(self, checkpoint):
+        """The witnesses' cosignatures (KOMMOGEN_WITNESSES); a witness that refuses or does
+        not answer is said, never blocks the checkpoint (it is asked again next time)."""
+        for problem in cosign(checkpoint):
+            self.stdout.write(f"WITNESS: {problem}")
+        if settings.WITNESSES:
+            self.stdout.write(f"Cosigned by {quorum_of(checkpoint)} of "
+                              f"{len(settings.WITNESSES)} witness(es).")  # fmt: skip
 
 
 def alert(reason):
