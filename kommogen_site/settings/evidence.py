@@ -63,6 +63,12 @@ except (ValueError, TypeError, AssertionError):
         'KOMMOGEN_WITNESSES must be a JSON list of {"name", "vkey", "url"}.'
     ) from None
 WITNESS_QUORUM = env_int("KOMMOGEN_WITNESS_QUORUM", 1 if WITNESSES else 0)
+# A git repository each checkpoint is committed to, where people read it without the site
+# (agreements/evidence/anchor.py), and the local clone the signer keeps of it.
+CHECKPOINT_GIT_REMOTE = os.environ.get("KOMMOGEN_CHECKPOINT_GIT_REMOTE", "")
+CHECKPOINT_GIT_DIR = Path(
+    os.environ.get("KOMMOGEN_CHECKPOINT_GIT_DIR") or VAR_DIR / "checkpoint-log"
+)
 # The authority's root certificate(s), PEM: verify_evidence then checks each timestamp's
 # signature too (without it, only that each is for its checkpoint's exact text).
 TSA_ROOTS = os.environ.get("KOMMOGEN_TSA_ROOTS", "")

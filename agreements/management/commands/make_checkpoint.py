@@ -7,6 +7,7 @@ from django.conf import settings
 from django.core.mail import send_mail
 from django.core.management.base import BaseCommand, CommandError
 
+from agreements.evidence.anchor import publish
 from agreements.evidence.signer import SignerRefused, make_checkpoint
 from agreements.evidence.witnesses import cosign, quorum_of
 from agreements.models import Checkpoint
@@ -50,6 +51,9 @@ class Command(BaseCommand):
         not answer is said, never blocks the checkpoint (it is asked again next time)."""
         for problem in cosign(checkpoint):
             self.stdout.write(f"WITNESS: {problem}")
+        problem = publish(checkpoint)  # with the cosignatures it has now
+        if problem:
+            self.stdout.write(f"ANCHOR: {problem}")
         if settings.WITNESSES:
             self.stdout.write(f"Cosigned by {quorum_of(checkpoint)} of "
                               f"{len(settings.WITNESSES)} witness(es).")  # fmt: skip
