@@ -107,6 +107,7 @@ test-dates: install-dev
 bench: install-dev
 	$(BIN)/python -m bench.run
 	$(BIN)/python -m bench.outbox
+	$(BIN)/python -m bench.pack
 
 # Screenshots of every page of the site `make run` serves (start it first; it sends one
 # request): see tests/screenshots.py and README. LABEL names the folder, SITE the address,
