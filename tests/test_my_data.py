@@ -224,3 +224,26 @@ def test_a_link_worker_finds_nothing_for_an_erased_person(send_request, db):
 def test_every_page_links_to_the_persons_data(client, documents, prefix):
     page = client.get(f"{prefix}/").content.decode()
     assert f'href="{prefix}/my-data/"' in page
+
+
+def test_a_reference_not_of_the_persons_requests_is_refused_and_nothing_recorded(
+    client,
+    send_request,
+    smtp_server,
+):
+    send_request()
+    send_request(email="someone.else@example.com")
+    theirs = Submission.objects.get(email="someone.else@example.com").reference
+    _path, page = opened(client, smtp_server)
+    grant, events = grant_of(page), AcceptanceEvent.objects.count()
+    for action in (
+        {"action": "withdraw", "reference": theirs, "scope": "personal_data"},
+        {"action": "withdraw", "reference": "", "scope": "notifications"},
+        {"action": "correct", "reference": theirs, "field": "name", "value": "Mallory"},
+    ):
+        refused = client.post("/my-data/act/", {"grant": grant, **action})
+        assert refused.status_code == 400, action
+        assert "This request is not one of yours" in refused.content.decode()
+    assert AcceptanceEvent.objects.count() == events
+    assert Submission.objects.get(email="someone.else@example.com").name != "Mallory"
+    assert not Submission.objects.filter(withdrawals__isnull=False).exists()

@@ -39,6 +39,20 @@ class LinkUsed(LinkExpired):
     """The link was followed already: it opens once (410)."""
 
 
+class NotTheirRequest(Exception):
+    """The reference names none of the person's requests that can still be changed (400)."""
+
+
+def their_request(key: str, reference: str) -> Submission:
+    """One of the person's requests not erased, locked for the change."""
+    try:
+        return Submission.objects.select_for_update().get(
+            email_key=key, reference=reference, erased_at__isnull=True
+        )
+    except Submission.DoesNotExist:
+        raise NotTheirRequest(reference) from None
+
+
 @transaction.atomic
 def register(
     *,
@@ -217,9 +231,7 @@ def my_data_correct(
     events before keep what was sent, untouched."""
     if field not in CORRECTABLE:
         raise ValueError(f"{field} cannot be corrected here")
-    submission = Submission.objects.select_for_update().get(
-        email_key=key, reference=reference, erased_at__isnull=True
-    )
+    submission = their_request(key, reference)
     Submission.objects.filter(pk=submission.pk).update(**{field: value})
     now = chain_time()
     event = new_event(
@@ -251,7 +263,7 @@ def my_data_erase(*, key: str, context: Context) -> list[str]:
 def my_data_withdraw(*, key: str, reference: str, scope: str, context: Context) -> Withdrawal:
     """One consent of one request withdrawn, at once (the page was opened from the
     request's address), in the register."""
-    submission = Submission.objects.get(email_key=key, reference=reference)
+    submission = their_request(key, reference)
     withdrawal = withdrawal_record(submission=submission, scope=scope, context=context)
     register(kind=Kind.WITHDRAWAL, channel=RightsRequest.Channel.PAGE, email=submission.email,
              by="the person, on the my-data page", language=context.language,

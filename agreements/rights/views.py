@@ -59,9 +59,7 @@ def my_data_open(request, token):
             context = evidence_context(request, page, None, SHOW_LABEL, "my-data")
             grant = services.my_data_open(token=token, context=context)
             return data_page(request, grant)
-    except services.LinkInvalid as error:
-        return link_refused(request, error)
-    except services.LinkExpired as error:
+    except (services.LinkInvalid, services.LinkExpired) as error:
         return link_refused(request, error)
     return private(render(request, "agreements/my_data_open.html"))
 
@@ -87,6 +85,8 @@ def my_data_act(request):
         return ACTIONS[name](request, grant, key, context)
     except (services.LinkInvalid, services.LinkExpired) as error:
         return link_refused(request, error)
+    except services.NotTheirRequest:
+        return data_page(request, grant, status=400, refused=True)
 
 
 def export(request, grant, key, context):
